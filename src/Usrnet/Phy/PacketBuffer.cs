@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+
+namespace Usrnet.Phy;
+
+/// <summary>
+/// A pooled byte buffer holding one frame or packet: the unit of ownership between devices and the stack.
+/// </summary>
+/// <remarks>
+/// Ownership: exactly one party owns a buffer at a time. <see cref="Rent"/> makes the caller the owner;
+/// <see cref="IDevice.Transmit"/> takes ownership from its caller; <see cref="IDevice.Receive"/> hands it
+/// to its caller. The owner either passes it on or calls <see cref="Dispose"/>, which returns the array
+/// and the object to their pools. Using a buffer after disposing it throws <see cref="ObjectDisposedException"/>.
+/// Renting and returning are thread-safe, so a buffer may cross from one thread to another with its owner.
+/// </remarks>
+public sealed class PacketBuffer : IDisposable
+{
+    private const int MaxPooledObjects = 4096;
+    private static readonly ConcurrentQueue<PacketBuffer> s_pool = new();
+    private static int s_pooledCount;
+
+    private byte[]? _array;
+    private int _length;
+
+    private PacketBuffer()
+    {
+    }
+
+    /// <summary>Rents a buffer whose <see cref="Length"/> is <paramref name="length"/>; its contents are not cleared.</summary>
+    public static PacketBuffer Rent(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (!s_pool.TryDequeue(out PacketBuffer? buffer))
+        {
+            buffer = new PacketBuffer();
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooledCount);
+        }
+        buffer._array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 64));
+        buffer._length = length;
+        return buffer;
+    }
+
+    /// <summary>Rents a buffer holding a copy of <paramref name="data"/>.</summary>
+    public static PacketBuffer Copy(ReadOnlySpan<byte> data)
+    {
+        PacketBuffer buffer = Rent(data.Length);
+        data.CopyTo(buffer.Span);
+        return buffer;
+    }
+
+    /// <summary>Number of valid bytes.</summary>
+    public int Length => _array is null ? ThrowDisposed<int>() : _length;
+
+    /// <summary>Largest <see cref="Length"/> the underlying array allows.</summary>
+    public int Capacity => (_array ?? ThrowDisposed<byte[]>()).Length;
+
+    /// <summary>The valid bytes.</summary>
+    public Span<byte> Span => (_array ?? ThrowDisposed<byte[]>()).AsSpan(0, _length);
+
+    /// <summary>The valid bytes as memory (valid only while this buffer is owned and not disposed).</summary>
+    public Memory<byte> Memory => (_array ?? ThrowDisposed<byte[]>()).AsMemory(0, _length);
+
+    /// <summary>Changes <see cref="Length"/> within <see cref="Capacity"/>.</summary>
+    public void SetLength(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Capacity);
+        _length = length;
+    }
+
+    /// <summary>Returns the array and this object to their pools.</summary>
+    public void Dispose()
+    {
+        byte[]? array = _array;
+        if (array is null)
+        {
+            return;
+        }
+        _array = null;
+        _length = 0;
+        ArrayPool<byte>.Shared.Return(array);
+        if (Interlocked.Increment(ref s_pooledCount) <= MaxPooledObjects)
+        {
+            s_pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooledCount);
+        }
+    }
+
+    private static T ThrowDisposed<T>() => throw new ObjectDisposedException(nameof(PacketBuffer));
+}

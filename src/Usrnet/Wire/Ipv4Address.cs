@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Usrnet.Wire;
+
+/// <summary>An IPv4 address held as a 32-bit number in host order (no allocation, unlike <see cref="IPAddress"/>).</summary>
+/// <param name="Value">The address as a number: 10.0.0.1 is 0x0A000001.</param>
+public readonly record struct Ipv4Address(uint Value)
+{
+    /// <summary>Length of an address on the wire, in bytes.</summary>
+    public const int Length = 4;
+
+    /// <summary>0.0.0.0, the unspecified address.</summary>
+    public static Ipv4Address Any => default;
+
+    /// <summary>255.255.255.255, the limited broadcast address (RFC 919).</summary>
+    public static Ipv4Address Broadcast { get; } = new(0xFFFF_FFFF);
+
+    /// <summary>Creates an address from its four octets.</summary>
+    public Ipv4Address(byte a, byte b, byte c, byte d) : this(((uint)a << 24) | ((uint)b << 16) | ((uint)c << 8) | d)
+    {
+    }
+
+    /// <summary>Reads an address in network order from the first four bytes of <paramref name="bytes"/>.</summary>
+    public static Ipv4Address Read(ReadOnlySpan<byte> bytes) => new(BinaryPrimitives.ReadUInt32BigEndian(bytes));
+
+    /// <summary>Writes the address in network order to the first four bytes of <paramref name="destination"/>.</summary>
+    public void WriteTo(Span<byte> destination) => BinaryPrimitives.WriteUInt32BigEndian(destination, Value);
+
+    /// <summary>True for 0.0.0.0.</summary>
+    public bool IsUnspecified => Value == 0;
+
+    /// <summary>True for 255.255.255.255.</summary>
+    public bool IsBroadcast => Value == 0xFFFF_FFFF;
+
+    /// <summary>True for 224.0.0.0/4 (RFC 5771).</summary>
+    public bool IsMulticast => (Value & 0xF000_0000) == 0xE000_0000;
+
+    /// <summary>True for 127.0.0.0/8.</summary>
+    public bool IsLoopback => (Value >> 24) == 127;
+
+    /// <summary>True for an address that can name one host: not unspecified, broadcast, multicast or class E.</summary>
+    public bool IsUnicast => Value != 0 && !IsBroadcast && !IsMulticast && (Value & 0xF000_0000) != 0xF000_0000;
+
+    /// <summary>Converts from a BCL address.</summary>
+    /// <exception cref="ArgumentException">The address is not IPv4.</exception>
+    public static Ipv4Address FromIPAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (address.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException($"'{address}' is not an IPv4 address; this stack speaks IPv4 only.", nameof(address));
+        }
+        Span<byte> bytes = stackalloc byte[Length];
+        address.TryWriteBytes(bytes, out _);
+        return Read(bytes);
+    }
+
+    /// <summary>Converts to a BCL address.</summary>
+    public IPAddress ToIPAddress()
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        WriteTo(bytes);
+        return new IPAddress(bytes);
+    }
+
+    /// <summary>Parses dotted-quad notation.</summary>
+    public static bool TryParse(string? text, out Ipv4Address address)
+    {
+        address = default;
+        if (text is null || text.Count(c => c == '.') != 3 || !IPAddress.TryParse(text, out IPAddress? ip) || ip.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return false;
+        }
+        address = FromIPAddress(ip);
+        return true;
+    }
+
+    /// <summary>Parses dotted-quad notation.</summary>
+    /// <exception cref="FormatException">The text is not an IPv4 address.</exception>
+    public static Ipv4Address Parse(string text) =>
+        TryParse(text, out Ipv4Address address) ? address : throw new FormatException($"'{text}' is not an IPv4 address.");
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}";
+}
