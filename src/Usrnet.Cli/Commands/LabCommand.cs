@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Usrnet.Cli.Lab;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary>
+/// <c>usrnet lab up [--ns NAME] [--tap NAME]</c> and <c>usrnet lab down [--ns NAME]</c>: create and remove
+/// the namespaces of DESIGN.md §3 (the seed's tap.sh).
+/// </summary>
+internal static class LabCommand
+{
+    public static Command Create()
+    {
+        Command lab = new("lab", "Create or remove the lab: a network namespace holding the tap (the stack's gateway) and a host one hop beyond it");
+        lab.Subcommands.Add(CreateUp());
+        lab.Subcommands.Add(CreateDown());
+        return lab;
+    }
+
+    private static Command CreateUp()
+    {
+        Option<string> ns = NamespaceOption();
+        Option<string> tap = new("--tap")
+        {
+            Description = "name of the TAP device to create inside the namespace",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => LabTopology.DefaultTapName,
+        };
+        Command up = new(
+            "up",
+            $"Create namespace NS with {LabTopology.DefaultTapName} ({LabTopology.TapCidr}) and {LabTopology.RouterLink} ({LabTopology.RouterCidr}), forwarding, "
+            + $"and NS{LabTopology.FarSuffix} with {LabTopology.FarLink} ({LabTopology.FarCidr}, default route via {LabTopology.RouterCidr.Address}). Needs root.")
+        {
+            ns,
+            tap,
+        };
+        up.SetAction(parse =>
+        {
+            LabTopology topology = Describe(parse.GetValue(ns), parse.GetValue(tap));
+            topology.Create();
+            Console.WriteLine(
+                $"lab up: {topology.Namespace} ({topology.TapName} {LabTopology.TapCidr}, {LabTopology.RouterLink} {LabTopology.RouterCidr}) "
+                + $"<-> {topology.FarNamespace} ({LabTopology.FarLink} {LabTopology.FarCidr})");
+            Console.WriteLine($"run the stack inside it: ip netns exec {topology.Namespace} usrnet up --tap {topology.TapName}");
+            return 0;
+        });
+        return up;
+    }
+
+    private static Command CreateDown()
+    {
+        Option<string> ns = NamespaceOption();
+        Command down = new("down", $"Remove namespaces NS and NS{LabTopology.FarSuffix} (and the tap and veth in them). Succeeds when they are already gone.")
+        {
+            ns,
+        };
+        down.SetAction(parse =>
+        {
+            LabTopology topology = Describe(parse.GetValue(ns), LabTopology.DefaultTapName);
+            IReadOnlyList<string> removed = topology.Delete();
+            Console.WriteLine(removed.Count == 0 ? $"lab down: no lab in {topology.Namespace}" : $"lab down: removed {string.Join(", ", removed)}");
+            return 0;
+        });
+        return down;
+    }
+
+    private static Option<string> NamespaceOption() => new("--ns")
+    {
+        Description = $"name of the near network namespace; the far one is NAME{LabTopology.FarSuffix}",
+        HelpName = "NAME",
+        DefaultValueFactory = _ => LabTopology.DefaultNamespace,
+    };
+
+    private static LabTopology Describe(string? ns, string? tap)
+    {
+        if (LabTopology.ValidateNamespace(ns) is string nsError)
+        {
+            throw CliError.Usage($"--ns: {nsError}");
+        }
+        if (InterfaceName.Validate(tap) is string tapError)
+        {
+            throw CliError.Usage($"--tap: {tapError}");
+        }
+        return new LabTopology(ns!, tap!);
+    }
+}

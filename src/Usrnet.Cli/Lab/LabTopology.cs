@@ -1,0 +1,191 @@
+using Usrnet.Wire;
+
+namespace Usrnet.Cli.Lab;
+
+/// <summary>
+/// The lab of DESIGN.md §3, the one place that names its namespaces, links and addresses:
+/// <code>
+/// stack 10.0.0.102 =tap0=> [NS: 10.0.0.101 on tap0, 10.0.1.1 on r0, forwards] --veth--> [NS-far: 10.0.1.2 on f0]
+/// </code>
+/// <c>usrnet lab up/down</c> and the lab tests both build it through <see cref="Create"/> and
+/// <see cref="Delete"/>, so the tests exercise exactly what the CLI sets up.
+/// </summary>
+public sealed class LabTopology
+{
+    /// <summary>Namespace used when none is given.</summary>
+    public const string DefaultNamespace = "usrnet";
+
+    /// <summary>The far namespace is the near one's name with this suffix.</summary>
+    public const string FarSuffix = "-far";
+
+    /// <summary>The TAP device in the near namespace, which the stack attaches to.</summary>
+    public const string DefaultTapName = "tap0";
+
+    /// <summary>The near namespace's end of the veth pair.</summary>
+    public const string RouterLink = "r0";
+
+    /// <summary>The far namespace's end of the veth pair.</summary>
+    public const string FarLink = "f0";
+
+    /// <summary>Longest accepted namespace name (iproute2 keeps them as files under /run/netns).</summary>
+    public const int MaxNamespaceLength = 64;
+
+    private const string NetnsRunDirectory = "/run/netns";
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The stack's address and prefix: 10.0.0.102/24.</summary>
+    public static Ipv4Cidr StackCidr { get; } = Ipv4Cidr.Parse("10.0.0.102/24");
+
+    /// <summary>The stack's MAC address: 06:11:22:33:44:55 (locally administered, unicast).</summary>
+    public static EthernetAddress StackMac { get; } = EthernetAddress.Parse("06:11:22:33:44:55");
+
+    /// <summary>The near namespace's address on the tap, the stack's gateway: 10.0.0.101/24.</summary>
+    public static Ipv4Cidr TapCidr { get; } = Ipv4Cidr.Parse("10.0.0.101/24");
+
+    /// <summary>The near namespace's address on <see cref="RouterLink"/>: 10.0.1.1/24.</summary>
+    public static Ipv4Cidr RouterCidr { get; } = Ipv4Cidr.Parse("10.0.1.1/24");
+
+    /// <summary>The far namespace's address on <see cref="FarLink"/>: 10.0.1.2/24.</summary>
+    public static Ipv4Cidr FarCidr { get; } = Ipv4Cidr.Parse("10.0.1.2/24");
+
+    /// <summary>The stack's address: 10.0.0.102.</summary>
+    public static Ipv4Address StackAddress => StackCidr.Address;
+
+    /// <summary>The stack's default gateway (the near namespace on the tap): 10.0.0.101.</summary>
+    public static Ipv4Address Gateway => TapCidr.Address;
+
+    /// <summary>The host beyond the gateway: 10.0.1.2.</summary>
+    public static Ipv4Address FarAddress => FarCidr.Address;
+
+    /// <summary>Describes the lab in namespace <paramref name="ns"/> (and <c>ns-far</c>) with tap <paramref name="tapName"/>.</summary>
+    /// <exception cref="ArgumentException">A name is not valid.</exception>
+    public LabTopology(string ns = DefaultNamespace, string tapName = DefaultTapName)
+    {
+        if (ValidateNamespace(ns) is string nsError)
+        {
+            throw new ArgumentException(nsError, nameof(ns));
+        }
+        if (InterfaceName.Validate(tapName) is string tapError)
+        {
+            throw new ArgumentException(tapError, nameof(tapName));
+        }
+        Namespace = ns;
+        TapName = tapName;
+    }
+
+    /// <summary>The near namespace: holds the tap, routes and forwards.</summary>
+    public string Namespace { get; }
+
+    /// <summary>The far namespace: a host one hop beyond the gateway.</summary>
+    public string FarNamespace => Namespace + FarSuffix;
+
+    /// <summary>The TAP device's name inside <see cref="Namespace"/>.</summary>
+    public string TapName { get; }
+
+    /// <summary>Returns null when <paramref name="ns"/> is an acceptable namespace name, else why not.</summary>
+    public static string? ValidateNamespace(string? ns)
+    {
+        if (string.IsNullOrEmpty(ns))
+        {
+            return "a namespace name cannot be empty";
+        }
+        if (ns.Length > MaxNamespaceLength || ns[0] is '-' or '.' || !ns.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            return $"'{ns}' is not a usable namespace name (letters, digits, '-', '_', '.'; at most {MaxNamespaceLength}; not starting with '-' or '.')";
+        }
+        return null;
+    }
+
+    /// <summary>True when a namespace of that name exists (as <c>ip netns add</c> records it).</summary>
+    public static bool NamespaceExists(string ns) => File.Exists(Path.Combine(NetnsRunDirectory, ns));
+
+    /// <summary>The commands that build the lab, in order (DESIGN.md §3).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> CreateCommands() =>
+    [
+        ["ip", "netns", "add", Namespace],
+        ["ip", "-n", Namespace, "link", "set", "lo", "up"],
+        ["ip", "-n", Namespace, "tuntap", "add", "dev", TapName, "mode", "tap"],
+        // Before the first attach, so the kernel never sends router solicitations or DAD probes to the stack.
+        ["ip", "netns", "exec", Namespace, "sysctl", "-qw", $"net.ipv6.conf.{TapName}.disable_ipv6=1"],
+        ["ip", "-n", Namespace, "addr", "add", TapCidr.ToString(), "dev", TapName],
+        ["ip", "-n", Namespace, "link", "set", TapName, "up"],
+        ["ip", "netns", "add", FarNamespace],
+        ["ip", "-n", FarNamespace, "link", "set", "lo", "up"],
+        ["ip", "-n", Namespace, "link", "add", RouterLink, "type", "veth", "peer", "name", FarLink, "netns", FarNamespace],
+        ["ip", "-n", Namespace, "addr", "add", RouterCidr.ToString(), "dev", RouterLink],
+        ["ip", "-n", Namespace, "link", "set", RouterLink, "up"],
+        ["ip", "-n", FarNamespace, "addr", "add", FarCidr.ToString(), "dev", FarLink],
+        ["ip", "-n", FarNamespace, "link", "set", FarLink, "up"],
+        ["ip", "-n", FarNamespace, "route", "add", "default", "via", RouterCidr.Address.ToString()],
+        ["ip", "netns", "exec", Namespace, "sysctl", "-qw", "net.ipv4.ip_forward=1"],
+    ];
+
+    /// <summary>
+    /// Builds the lab. Refuses when not root or when either namespace exists; on a failed step removes
+    /// the namespaces it created, so no half-built lab is left behind.
+    /// </summary>
+    /// <exception cref="CliError">The lab could not be built; the message says why.</exception>
+    public void Create()
+    {
+        RequireRoot("lab up");
+        foreach (string ns in new[] { Namespace, FarNamespace })
+        {
+            if (NamespaceExists(ns))
+            {
+                throw new CliError($"network namespace '{ns}' already exists; remove the lab with 'usrnet lab down --ns {Namespace}' (or 'ip netns del {ns}')");
+            }
+        }
+        try
+        {
+            foreach (IReadOnlyList<string> command in CreateCommands())
+            {
+                HostCommand.Run(command, CommandTimeout).EnsureSuccess("lab up");
+            }
+        }
+        catch
+        {
+            // Only namespaces that did not exist before (checked above) can exist now: ours to remove.
+            TryDelete();
+            throw;
+        }
+    }
+
+    /// <summary>Removes both namespaces (and with them the tap and the veth pair). Idempotent.</summary>
+    /// <returns>The namespaces that were removed.</returns>
+    /// <exception cref="CliError">A namespace exists and could not be removed.</exception>
+    public IReadOnlyList<string> Delete()
+    {
+        List<string> removed = [];
+        foreach (string ns in new[] { Namespace, FarNamespace })
+        {
+            if (!NamespaceExists(ns))
+            {
+                continue;
+            }
+            RequireRoot("lab down");
+            HostCommand.Run(["ip", "netns", "del", ns], CommandTimeout).EnsureSuccess("lab down");
+            removed.Add(ns);
+        }
+        return removed;
+    }
+
+    private void TryDelete()
+    {
+        try
+        {
+            Delete();
+        }
+        catch (CliError)
+        {
+            // The original failure is the one to report.
+        }
+    }
+
+    private static void RequireRoot(string what)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new CliError($"{what} needs root (network namespaces and TAP devices need CAP_NET_ADMIN); run it with sudo");
+        }
+    }
+}

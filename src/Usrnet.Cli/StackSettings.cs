@@ -1,0 +1,21 @@
+using Usrnet.Wire;
+
+namespace Usrnet.Cli;
+
+/// <summary>
+/// What every stack command needs to bring up its own interface (DESIGN.md §4), validated: the values
+/// are well formed and consistent with each other.
+/// </summary>
+/// <param name="TapName">The TAP device to attach to (in the current network namespace).</param>
+/// <param name="Mac">The stack's own MAC address (unicast).</param>
+/// <param name="Address">The stack's IPv4 address and prefix.</param>
+/// <param name="Gateway">The default gateway, inside <paramref name="Address"/>'s subnet; null for no default route.</param>
+/// <param name="PcapPath">Full path of a pcap file to write every frame to, or null.</param>
+/// <param name="Faults">The fault injector's settings.</param>
+public sealed record StackSettings(
+    string TapName,
+    EthernetAddress Mac,
+    Ipv4Cidr Address,
+    Ipv4Address? Gateway,
+    string? PcapPath,
+    FaultSettings Faults);
