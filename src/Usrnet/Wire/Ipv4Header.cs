@@ -58,6 +58,39 @@ public readonly record struct Ipv4Header(Ipv4Address Source, Ipv4Address Destina
         return true;
     }
 
+    /// <summary>
+    /// Reads the IPv4 header quoted inside an ICMP error (RFC 792: the header and at least 8 bytes of
+    /// its data). The quote is usually shorter than its total length and its TTL may have been changed
+    /// en route, so neither the total length nor the checksum is checked; version and IHL are.
+    /// <paramref name="headerLength"/> locates the quoted transport header.
+    /// </summary>
+    public static bool TryParseQuoted(ReadOnlySpan<byte> quoted, out Ipv4Header header, out int headerLength)
+    {
+        header = default;
+        headerLength = 0;
+        if (quoted.Length < Length || (quoted[0] >> 4) != 4)
+        {
+            return false;
+        }
+        int ihl = (quoted[0] & 0x0F) * 4;
+        if (ihl < Length || ihl > quoted.Length)
+        {
+            return false;
+        }
+        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(quoted[6..]);
+        int total = BinaryPrimitives.ReadUInt16BigEndian(quoted[2..]);
+        header = new Ipv4Header(Ipv4Address.Read(quoted[12..]), Ipv4Address.Read(quoted[16..]), (IpProtocol)quoted[9], Math.Max(0, total - ihl), quoted[8])
+        {
+            Identification = BinaryPrimitives.ReadUInt16BigEndian(quoted[4..]),
+            DontFragment = (flags & 0x4000) != 0,
+            MoreFragments = (flags & 0x2000) != 0,
+            FragmentOffset = (flags & 0x1FFF) * 8,
+            TypeOfService = quoted[1],
+        };
+        headerLength = ihl;
+        return true;
+    }
+
     /// <summary>Writes a 20-byte header with a correct checksum.</summary>
     public void WriteTo(Span<byte> buffer)
     {

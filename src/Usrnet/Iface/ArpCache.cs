@@ -1,0 +1,239 @@
+using Usrnet.Phy;
+using Usrnet.Wire;
+
+namespace Usrnet.Iface;
+
+/// <summary>
+/// The neighbour table of RFC 826: IPv4 address to MAC address, with frames parked while an address
+/// resolves (RFC 1122 §2.3.2.2), requests limited to one per second per address, and a give-up after
+/// <see cref="ArpCacheOptions.MaxRequests"/> unanswered requests.
+/// </summary>
+/// <remarks>
+/// Ownership: parked frames belong to the cache until it hands them to its host (sent or unreachable).
+/// Never reads a clock: every call takes <c>now</c>.
+/// </remarks>
+public sealed class ArpCache
+{
+    private readonly ArpCacheOptions _options;
+    private readonly Dictionary<Ipv4Address, Entry> _entries = [];
+    private readonly List<Ipv4Address> _scratch = [];
+
+    /// <summary>Creates an empty cache.</summary>
+    public ArpCache(ArpCacheOptions? options = null) => _options = options ?? new ArpCacheOptions();
+
+    /// <summary>Number of entries, resolved or not.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Number of frames parked while their neighbours resolve.</summary>
+    public int ParkedCount { get; private set; }
+
+    /// <summary>The MAC of <paramref name="address"/> if it is known and fresh.</summary>
+    public bool TryLookup(Ipv4Address address, Instant now, out EthernetAddress hardwareAddress)
+    {
+        if (_entries.TryGetValue(address, out Entry? e) && e.State == EntryState.Resolved && now < e.ExpiresAt)
+        {
+            hardwareAddress = e.HardwareAddress;
+            return true;
+        }
+        hardwareAddress = default;
+        return false;
+    }
+
+    /// <summary>Every resolved entry that is still fresh, for display.</summary>
+    public IEnumerable<(Ipv4Address Address, EthernetAddress HardwareAddress)> ResolvedEntries(Instant now) =>
+        _entries.Where(kv => kv.Value.State == EntryState.Resolved && now < kv.Value.ExpiresAt)
+                .Select(kv => (kv.Key, kv.Value.HardwareAddress)).ToList();
+
+    /// <summary>
+    /// Learns a mapping (RFC 826's merge step). <paramref name="create"/> is true when the packet was
+    /// addressed to us (RFC 826 adds new entries only then); otherwise only an existing entry is updated.
+    /// Frames parked for the address are sent.
+    /// </summary>
+    internal void Update(Instant now, Ipv4Address address, EthernetAddress hardwareAddress, bool create, IArpCacheHost host)
+    {
+        if (!address.IsUnicast || !hardwareAddress.IsUnicast)
+        {
+            return;
+        }
+        if (!_entries.TryGetValue(address, out Entry? e))
+        {
+            if (!create || !MakeRoom(now))
+            {
+                return;
+            }
+            e = new Entry();
+            _entries[address] = e;
+        }
+        e.State = EntryState.Resolved;
+        e.HardwareAddress = hardwareAddress;
+        e.ExpiresAt = now + _options.EntryLifetime;
+        e.RequestsSent = 0;
+        while (e.Parked.TryDequeue(out PacketBuffer? frame))
+        {
+            ParkedCount--;
+            host.TransmitParked(now, hardwareAddress, frame);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="frame"/> to <paramref name="address"/> when its MAC is known, otherwise parks
+    /// it and starts resolving. Takes ownership of the frame in every case.
+    /// </summary>
+    internal void Send(Instant now, Ipv4Address address, PacketBuffer frame, IArpCacheHost host)
+    {
+        if (TryLookup(address, now, out EthernetAddress mac))
+        {
+            host.TransmitParked(now, mac, frame);
+            return;
+        }
+        if (!_entries.TryGetValue(address, out Entry? e))
+        {
+            if (!MakeRoom(now))
+            {
+                host.NeighborUnreachable(now, frame);
+                return;
+            }
+            e = new Entry { State = EntryState.Failed };
+            _entries[address] = e;
+        }
+        if (e.State == EntryState.Failed && now < e.NextRequestAt)
+        {
+            // Gave up less than a request interval ago: fail at once rather than send requests faster
+            // than one per second.
+            host.NeighborUnreachable(now, frame);
+            return;
+        }
+        if (e.State != EntryState.Resolving)
+        {
+            // New, failed long enough ago, or expired: resolve (again).
+            e.State = EntryState.Resolving;
+            e.RequestsSent = 0;
+            e.NextRequestAt = now;
+        }
+        if (e.Parked.Count >= _options.MaxParkedPerEntry)
+        {
+            host.NeighborUnreachable(now, frame);
+        }
+        else
+        {
+            e.Parked.Enqueue(frame);
+            ParkedCount++;
+        }
+        if (e.NextRequestAt <= now)
+        {
+            SendRequest(now, address, e, host);
+        }
+    }
+
+    /// <summary>Sends due requests and gives up on addresses that did not answer.</summary>
+    internal void Poll(Instant now, IArpCacheHost host)
+    {
+        _scratch.Clear();
+        foreach ((Ipv4Address address, Entry e) in _entries)
+        {
+            if (e.State == EntryState.Resolving && e.NextRequestAt <= now)
+            {
+                _scratch.Add(address);
+            }
+        }
+        foreach (Ipv4Address address in _scratch)
+        {
+            Entry e = _entries[address];
+            if (e.RequestsSent >= _options.MaxRequests)
+            {
+                e.State = EntryState.Failed;
+                while (e.Parked.TryDequeue(out PacketBuffer? frame))
+                {
+                    ParkedCount--;
+                    host.NeighborUnreachable(now, frame);
+                }
+            }
+            else
+            {
+                SendRequest(now, address, e, host);
+            }
+        }
+    }
+
+    /// <summary>The next instant <see cref="Poll"/> has work: a request or a give-up.</summary>
+    public Instant? PollAt()
+    {
+        Instant? next = null;
+        foreach (Entry e in _entries.Values)
+        {
+            if (e.State == EntryState.Resolving)
+            {
+                next = Instant.Min(next, e.NextRequestAt);
+            }
+        }
+        return next;
+    }
+
+    /// <summary>Drops every entry and parked frame (e.g. when the interface's address changes).</summary>
+    internal void Clear()
+    {
+        foreach (Entry e in _entries.Values)
+        {
+            while (e.Parked.TryDequeue(out PacketBuffer? frame))
+            {
+                frame.Dispose();
+            }
+        }
+        ParkedCount = 0;
+        _entries.Clear();
+    }
+
+    private void SendRequest(Instant now, Ipv4Address address, Entry e, IArpCacheHost host)
+    {
+        e.RequestsSent++;
+        e.NextRequestAt = now + _options.RequestInterval;
+        host.SendArpRequest(now, address);
+    }
+
+    private bool MakeRoom(Instant now)
+    {
+        if (_entries.Count < _options.MaxEntries)
+        {
+            return true;
+        }
+        // Evict, in order of preference: an expired or failed entry, else the resolved entry closest to expiry.
+        Ipv4Address? victim = null;
+        Instant victimExpiry = default;
+        foreach ((Ipv4Address address, Entry e) in _entries)
+        {
+            if (e.State == EntryState.Failed || (e.State == EntryState.Resolved && e.ExpiresAt <= now))
+            {
+                victim = address;
+                break;
+            }
+            if (e.State == EntryState.Resolved && (victim is null || e.ExpiresAt < victimExpiry))
+            {
+                victim = address;
+                victimExpiry = e.ExpiresAt;
+            }
+        }
+        if (victim is null)
+        {
+            return false; // every entry is resolving: refuse rather than grow
+        }
+        _entries.Remove(victim.Value);
+        return true;
+    }
+
+    private enum EntryState
+    {
+        Failed,
+        Resolving,
+        Resolved,
+    }
+
+    private sealed class Entry
+    {
+        public EntryState State;
+        public EthernetAddress HardwareAddress;
+        public Instant ExpiresAt;
+        public Instant NextRequestAt;
+        public int RequestsSent;
+        public readonly Queue<PacketBuffer> Parked = new();
+    }
+}

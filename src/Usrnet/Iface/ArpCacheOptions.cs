@@ -1,0 +1,23 @@
+namespace Usrnet.Iface;
+
+/// <summary>Timers and bounds of the <see cref="ArpCache"/>.</summary>
+public sealed record ArpCacheOptions
+{
+    /// <summary>How long a learned address is used before it is resolved again (60 s).</summary>
+    public TimeSpan EntryLifetime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Least time between two requests for one address (1 s: RFC 1122 §2.3.2.1 asks for at most one
+    /// per second per destination).
+    /// </summary>
+    public TimeSpan RequestInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Requests sent for one address before giving up (3).</summary>
+    public int MaxRequests { get; init; } = 3;
+
+    /// <summary>Packets parked per unresolved address; more are dropped (RFC 1122 §2.3.2.2 asks for at least one).</summary>
+    public int MaxParkedPerEntry { get; init; } = 64;
+
+    /// <summary>Entries in the cache; when full, the oldest entry that is not resolving makes room.</summary>
+    public int MaxEntries { get; init; } = 512;
+}

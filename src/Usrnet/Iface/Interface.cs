@@ -1,0 +1,242 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Usrnet.Phy;
+using Usrnet.Sockets;
+using Usrnet.Wire;
+
+namespace Usrnet.Iface;
+
+/// <summary>
+/// An Ethernet interface with one IPv4 address: it owns the device, the ARP cache, reassembly and the
+/// sockets, and moves packets between them when polled (smoltcp's model).
+/// </summary>
+/// <remarks>
+/// The interface is synchronous and has a single owner: call <see cref="Poll"/> with the current time
+/// whenever the device may have frames or a socket has data to send, and again by
+/// <see cref="PollAt"/>. It never blocks and never reads a clock. Malformed input is counted in
+/// <see cref="Counters"/> and dropped, never thrown.
+/// Ownership: the interface owns the device and disposes it in <see cref="Dispose"/>.
+/// </remarks>
+public sealed partial class Interface : IArpCacheHost, IDisposable
+{
+    /// <summary>Frames taken from the device per <see cref="Poll"/>, so sending gets its turn under a flood.</summary>
+    private const int MaxFramesPerPoll = 256;
+
+    private readonly IDevice _device;
+    private readonly ArpCache _arp;
+    private readonly Ipv4Reassembler _reassembler;
+    private readonly IcmpErrorPolicy _icmpErrors;
+    private readonly ILogger _logger;
+    private readonly ReassemblyTimeoutHandler _onReassemblyTimeout;
+    private ushort _nextIdentification;
+    private int _announcementsLeft;
+    private Instant? _nextAnnouncement;
+    private Instant _now;
+
+    /// <summary>Creates an interface over <paramref name="device"/>.</summary>
+    public Interface(IDevice device, InterfaceOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        options ??= new InterfaceOptions();
+        if (!options.HardwareAddress.IsUnicast)
+        {
+            throw new ArgumentException($"{options.HardwareAddress} is not a unicast MAC address", nameof(options));
+        }
+        _device = device;
+        _logger = logger ?? NullLogger.Instance;
+        HardwareAddress = options.HardwareAddress;
+        Gateway = options.Gateway;
+        AnswerEchoRequests = options.AnswerEchoRequests;
+        Random random = options.Seed is int seed ? new Random(seed) : new Random();
+        _nextIdentification = (ushort)random.Next(ushort.MaxValue + 1);
+        Sockets = new SocketSet(new Random(random.Next()));
+        _arp = new ArpCache(options.Arp);
+        _reassembler = new Ipv4Reassembler(options.Reassembly);
+        _icmpErrors = new IcmpErrorPolicy(options.IcmpErrorsPerSecond, options.IcmpErrorBurst);
+        _onReassemblyTimeout = OnReassemblyTimeout;
+        SetAddress(options.Address);
+    }
+
+    /// <summary>The interface's MAC address.</summary>
+    public EthernetAddress HardwareAddress { get; }
+
+    /// <summary>The IPv4 address and prefix, or null when none is assigned.</summary>
+    public Ipv4Cidr? Address { get; private set; }
+
+    /// <summary>The default gateway, or null.</summary>
+    public Ipv4Address? Gateway { get; set; }
+
+    /// <summary>Whether echo requests are answered.</summary>
+    public bool AnswerEchoRequests { get; set; }
+
+    /// <summary>The IP MTU of the device.</summary>
+    public int Mtu => _device.Capabilities.Mtu;
+
+    /// <summary>The sockets this interface serves.</summary>
+    public SocketSet Sockets { get; }
+
+    /// <summary>The neighbour table.</summary>
+    public ArpCache ArpCache => _arp;
+
+    /// <summary>What was received, sent and dropped.</summary>
+    public InterfaceCounters Counters { get; } = new();
+
+    /// <summary>The device under the interface.</summary>
+    public IDevice Device => _device;
+
+    /// <summary>
+    /// Assigns (or with null removes) the IPv4 address. A new address is announced with two gratuitous
+    /// ARP requests, 2 s apart, from the next <see cref="Poll"/> on (RFC 5227 §2.3: ANNOUNCE_NUM,
+    /// ANNOUNCE_INTERVAL), so neighbours replace stale entries.
+    /// </summary>
+    public void SetAddress(Ipv4Cidr? address)
+    {
+        if (address is { } a && (!a.Address.IsUnicast || a.PrefixLength is < 1 or > 32))
+        {
+            throw new ArgumentException($"{a} cannot be an interface address", nameof(address));
+        }
+        if (address == Address)
+        {
+            return;
+        }
+        Address = address;
+        _arp.Clear();
+        _announcementsLeft = address is null ? 0 : AnnounceCount;
+        _nextAnnouncement = null; // "as soon as polled"
+        if (address is { } assigned)
+        {
+            Log.AddressAssigned(_logger, assigned.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Does all pending work: takes frames from the device and processes them, sends due ARP requests
+    /// and announcements, expires reassembly, and sends what sockets queued. Returns true when anything
+    /// was received or sent.
+    /// </summary>
+    public bool Poll(Instant now)
+    {
+        _now = now;
+        bool progress = false;
+        for (int i = 0; i < MaxFramesPerPoll; i++)
+        {
+            PacketBuffer? frame = _device.Receive(now);
+            if (frame is null)
+            {
+                break;
+            }
+            progress = true;
+            Counters.FramesReceived++;
+            Counters.BytesReceived += frame.Length;
+            try
+            {
+                ProcessFrame(now, frame.Span);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A frame must never kill the stack; a throw here is our bug, so make it loud in the log.
+                Counters.DroppedMalformed++;
+                Log.FrameProcessingFailed(_logger, e);
+            }
+            finally
+            {
+                frame.Dispose();
+            }
+        }
+        SendAnnouncements(now);
+        _arp.Poll(now, this);
+        Counters.DroppedFragments += _reassembler.Expire(now, _onReassemblyTimeout);
+        progress |= DispatchSockets(now);
+        return progress;
+    }
+
+    /// <summary>
+    /// The next instant <see cref="Poll"/> must be called even if no frame arrives and no socket is
+    /// used: <paramref name="now"/> when sockets have data waiting to be sent, null when there is no timer.
+    /// </summary>
+    public Instant? PollAt(Instant now)
+    {
+        if (HasPendingSocketOutput())
+        {
+            return now;
+        }
+        Instant? next = _device.PollAt(now);
+        next = Instant.Min(next, _arp.PollAt());
+        next = Instant.Min(next, _reassembler.PollAt());
+        if (_announcementsLeft > 0)
+        {
+            next = Instant.Min(next, _nextAnnouncement ?? now);
+        }
+        return next;
+    }
+
+    /// <summary>How long the owner may wait for a frame before calling <see cref="Poll"/> again; null means "until a frame arrives".</summary>
+    public TimeSpan? PollDelay(Instant now) => PollAt(now) is { } at ? (at <= now ? TimeSpan.Zero : at - now) : null;
+
+    /// <summary>Disposes the device and drops parked frames.</summary>
+    public void Dispose()
+    {
+        _arp.Clear();
+        _device.Dispose();
+    }
+
+    private void ProcessFrame(Instant now, Span<byte> buffer)
+    {
+        if (!EthernetFrame.TryCreate(buffer, out EthernetFrame frame))
+        {
+            Counters.DroppedMalformed++;
+            return;
+        }
+        EthernetAddress destination = frame.Destination;
+        if (destination != HardwareAddress && !destination.IsBroadcast)
+        {
+            Counters.DroppedNotForUs++;
+            return;
+        }
+        EtherType type = frame.EtherType;
+        bool raw = DeliverToRawEthernet(type, buffer);
+        switch (type)
+        {
+            case EtherType.Arp:
+                ProcessArp(now, frame.Payload);
+                break;
+            case EtherType.Ipv4:
+                ProcessIpv4(now, frame.Payload, linkBroadcast: destination.IsBroadcast);
+                break;
+            default:
+                if (!raw)
+                {
+                    Counters.DroppedUnknownEtherType++;
+                }
+                break;
+        }
+    }
+
+    private void Transmit(Instant now, PacketBuffer frame)
+    {
+        int length = frame.Length;
+        if (_device.Transmit(now, frame))
+        {
+            Counters.FramesSent++;
+            Counters.BytesSent += length;
+        }
+        else
+        {
+            Counters.DroppedTransmitFailed++;
+        }
+    }
+
+    private ushort NextIdentification() => _nextIdentification++;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "IPv4 address {Address} assigned")]
+        public static partial void AddressAssigned(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Processing a received frame failed; the frame was dropped")]
+        public static partial void FrameProcessingFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Neighbour {Address} did not answer ARP; dropping a parked packet")]
+        public static partial void NeighborUnreachable(ILogger logger, string address);
+    }
+}

@@ -1,0 +1,123 @@
+namespace Usrnet.Iface;
+
+/// <summary>
+/// What the interface has seen, sent and dropped. Every frame or packet the stack discards is counted
+/// under exactly one <c>Dropped…</c> reason, so malformed input from the network is visible, never thrown.
+/// </summary>
+/// <remarks>Written by the poll thread; a reader on another thread sees values that may be a little old.</remarks>
+public sealed class InterfaceCounters
+{
+    /// <summary>Frames taken from the device.</summary>
+    public long FramesReceived { get; internal set; }
+
+    /// <summary>Frames handed to the device.</summary>
+    public long FramesSent { get; internal set; }
+
+    /// <summary>Bytes of frames taken from the device.</summary>
+    public long BytesReceived { get; internal set; }
+
+    /// <summary>Bytes of frames handed to the device.</summary>
+    public long BytesSent { get; internal set; }
+
+    /// <summary>Dropped: shorter than its headers say, or a header field that cannot be (bad IHL, lying length, bad ARP sizes).</summary>
+    public long DroppedMalformed { get; internal set; }
+
+    /// <summary>Dropped: an IPv4 header, ICMP or UDP checksum was wrong.</summary>
+    public long DroppedBadChecksum { get; internal set; }
+
+    /// <summary>Dropped: an EtherType the stack does not speak (IPv6 among them).</summary>
+    public long DroppedUnknownEtherType { get; internal set; }
+
+    /// <summary>Dropped: an IPv4 protocol with neither a handler nor a raw socket (answered with protocol unreachable).</summary>
+    public long DroppedUnknownProtocol { get; internal set; }
+
+    /// <summary>Dropped: addressed to another MAC or IPv4 address, or to a multicast group.</summary>
+    public long DroppedNotForUs { get; internal set; }
+
+    /// <summary>Dropped: a source address no host can have (RFC 1122 §3.2.1.3).</summary>
+    public long DroppedInvalidSource { get; internal set; }
+
+    /// <summary>Dropped: UDP to a port no socket is bound to (answered with port unreachable).</summary>
+    public long DroppedNoSocket { get; internal set; }
+
+    /// <summary>Dropped: the receiving socket's queue was full.</summary>
+    public long DroppedQueueFull { get; internal set; }
+
+    /// <summary>Dropped on the way out: the neighbour did not answer ARP, or too many packets were waiting for it.</summary>
+    public long DroppedNeighborUnreachable { get; internal set; }
+
+    /// <summary>Dropped on the way out: no route (off-link destination and no gateway, or no address).</summary>
+    public long DroppedNoRoute { get; internal set; }
+
+    /// <summary>Dropped on the way out: larger than the MTU with DF set.</summary>
+    public long DroppedTooBig { get; internal set; }
+
+    /// <summary>Dropped on the way out: the device could not take the frame.</summary>
+    public long DroppedTransmitFailed { get; internal set; }
+
+    /// <summary>Dropped: fragments of datagrams that could not be reassembled (overlap, too large, timed out, evicted).</summary>
+    public long DroppedFragments { get; internal set; }
+
+    /// <summary>ICMP messages of types the stack does not act on (redirects, timestamps...).</summary>
+    public long IcmpIgnored { get; internal set; }
+
+    /// <summary>ARP requests sent (resolution and announcements).</summary>
+    public long ArpRequestsSent { get; internal set; }
+
+    /// <summary>ARP replies sent.</summary>
+    public long ArpRepliesSent { get; internal set; }
+
+    /// <summary>ICMP echo replies sent.</summary>
+    public long EchoRepliesSent { get; internal set; }
+
+    /// <summary>ICMP error messages sent.</summary>
+    public long IcmpErrorsSent { get; internal set; }
+
+    /// <summary>ICMP errors not sent because RFC 1122 §3.2.2 forbids them for the offending packet.</summary>
+    public long IcmpErrorsSuppressed { get; internal set; }
+
+    /// <summary>ICMP errors not sent because of the rate limit.</summary>
+    public long IcmpErrorsRateLimited { get; internal set; }
+
+    /// <summary>Datagrams reassembled from fragments.</summary>
+    public long DatagramsReassembled { get; internal set; }
+
+    /// <summary>Fragments sent for datagrams larger than the MTU.</summary>
+    public long FragmentsSent { get; internal set; }
+
+    /// <summary>Every counter by name, for printing.</summary>
+    public IEnumerable<KeyValuePair<string, long>> All()
+    {
+        yield return new(nameof(FramesReceived), FramesReceived);
+        yield return new(nameof(FramesSent), FramesSent);
+        yield return new(nameof(BytesReceived), BytesReceived);
+        yield return new(nameof(BytesSent), BytesSent);
+        yield return new(nameof(DroppedMalformed), DroppedMalformed);
+        yield return new(nameof(DroppedBadChecksum), DroppedBadChecksum);
+        yield return new(nameof(DroppedUnknownEtherType), DroppedUnknownEtherType);
+        yield return new(nameof(DroppedUnknownProtocol), DroppedUnknownProtocol);
+        yield return new(nameof(DroppedNotForUs), DroppedNotForUs);
+        yield return new(nameof(DroppedInvalidSource), DroppedInvalidSource);
+        yield return new(nameof(DroppedNoSocket), DroppedNoSocket);
+        yield return new(nameof(DroppedQueueFull), DroppedQueueFull);
+        yield return new(nameof(DroppedNeighborUnreachable), DroppedNeighborUnreachable);
+        yield return new(nameof(DroppedNoRoute), DroppedNoRoute);
+        yield return new(nameof(DroppedTooBig), DroppedTooBig);
+        yield return new(nameof(DroppedTransmitFailed), DroppedTransmitFailed);
+        yield return new(nameof(DroppedFragments), DroppedFragments);
+        yield return new(nameof(IcmpIgnored), IcmpIgnored);
+        yield return new(nameof(ArpRequestsSent), ArpRequestsSent);
+        yield return new(nameof(ArpRepliesSent), ArpRepliesSent);
+        yield return new(nameof(EchoRepliesSent), EchoRepliesSent);
+        yield return new(nameof(IcmpErrorsSent), IcmpErrorsSent);
+        yield return new(nameof(IcmpErrorsSuppressed), IcmpErrorsSuppressed);
+        yield return new(nameof(IcmpErrorsRateLimited), IcmpErrorsRateLimited);
+        yield return new(nameof(DatagramsReassembled), DatagramsReassembled);
+        yield return new(nameof(FragmentsSent), FragmentsSent);
+    }
+
+    /// <summary>Sum of every <c>Dropped…</c> counter.</summary>
+    public long TotalDropped => DroppedMalformed + DroppedBadChecksum + DroppedUnknownEtherType + DroppedUnknownProtocol
+        + DroppedNotForUs + DroppedInvalidSource + DroppedNoSocket + DroppedQueueFull + DroppedNeighborUnreachable
+        + DroppedNoRoute + DroppedTooBig + DroppedTransmitFailed + DroppedFragments;
+}

@@ -1,0 +1,17 @@
+namespace Usrnet.Iface;
+
+/// <summary>Bounds and timer of IPv4 fragment reassembly.</summary>
+public sealed record ReassemblyOptions
+{
+    /// <summary>
+    /// How long a partial datagram waits for its missing fragments (30 s, as Linux's
+    /// <c>ipfrag_time</c>; RFC 791 suggests 15 s as a lower bound, RFC 1122 §3.3.2 allows 60–120 s).
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Datagrams reassembled at once; a new one evicts the oldest. Bounds memory at this × 64 KiB.</summary>
+    public int MaxDatagrams { get; init; } = 16;
+
+    /// <summary>Fragments one datagram may arrive in; more and the datagram is dropped.</summary>
+    public int MaxFragmentsPerDatagram { get; init; } = 64;
+}

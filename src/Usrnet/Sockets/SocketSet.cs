@@ -1,0 +1,101 @@
+using System.Net.Sockets;
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets;
+
+/// <summary>
+/// The sockets of one interface. Sockets are created here, keep a reference to their set (for port
+/// conflicts and ephemeral ports) and leave it when disposed. The interface walks the set to deliver
+/// what it receives and to collect what the sockets want to send.
+/// </summary>
+/// <remarks>Not thread-safe: used by the interface's poll thread only.</remarks>
+public sealed class SocketSet
+{
+    /// <summary>First port of the ephemeral range (IANA dynamic ports, RFC 6335 §6).</summary>
+    public const ushort EphemeralPortFirst = 49152;
+
+    /// <summary>Last port of the ephemeral range.</summary>
+    public const ushort EphemeralPortLast = 65535;
+
+    private readonly Random _random;
+
+    /// <summary>Creates an empty set. <paramref name="random"/> chooses ephemeral ports; tests pass a seeded one.</summary>
+    public SocketSet(Random? random = null) => _random = random ?? new Random();
+
+    internal List<UdpSocket> Udp { get; } = [];
+
+    internal List<IcmpSocket> Icmp { get; } = [];
+
+    internal List<RawIpv4Socket> RawIpv4 { get; } = [];
+
+    internal List<RawEthernetSocket> RawEthernet { get; } = [];
+
+    /// <summary>Number of open sockets of all kinds.</summary>
+    public int Count => Udp.Count + Icmp.Count + RawIpv4.Count + RawEthernet.Count;
+
+    /// <summary>Creates an unbound UDP socket.</summary>
+    public UdpSocket CreateUdpSocket(SocketBufferOptions? buffers = null)
+    {
+        UdpSocket socket = new(this, buffers ?? SocketBufferOptions.Default);
+        Udp.Add(socket);
+        return socket;
+    }
+
+    /// <summary>Creates an unbound ICMP socket.</summary>
+    public IcmpSocket CreateIcmpSocket(SocketBufferOptions? buffers = null)
+    {
+        IcmpSocket socket = new(this, buffers ?? SocketBufferOptions.Default);
+        Icmp.Add(socket);
+        return socket;
+    }
+
+    /// <summary>Creates a raw socket that receives a copy of every IPv4 packet of <paramref name="protocol"/> addressed to the stack.</summary>
+    public RawIpv4Socket CreateRawIpv4Socket(IpProtocol protocol, SocketBufferOptions? buffers = null)
+    {
+        RawIpv4Socket socket = new(this, protocol, buffers ?? SocketBufferOptions.Default);
+        RawIpv4.Add(socket);
+        return socket;
+    }
+
+    /// <summary>Creates a raw socket that receives a copy of every frame of <paramref name="etherType"/>.</summary>
+    public RawEthernetSocket CreateRawEthernetSocket(EtherType etherType, SocketBufferOptions? buffers = null)
+    {
+        RawEthernetSocket socket = new(this, etherType, buffers ?? SocketBufferOptions.Default);
+        RawEthernet.Add(socket);
+        return socket;
+    }
+
+    /// <summary>
+    /// Chooses a free UDP port with RFC 6056 §3.3.1 (Algorithm 1, simple port randomisation): a random
+    /// starting point in the range, then the next free port.
+    /// </summary>
+    /// <exception cref="SocketException">Every ephemeral port is taken (<see cref="SocketError.AddressAlreadyInUse"/>).</exception>
+    internal ushort AllocateUdpPort(Ipv4Address local)
+    {
+        const int count = EphemeralPortLast - EphemeralPortFirst + 1;
+        int offset = _random.Next(count);
+        for (int i = 0; i < count; i++)
+        {
+            ushort port = (ushort)(EphemeralPortFirst + ((offset + i) % count));
+            if (!IsUdpPortTaken(new Ipv4Endpoint(local, port), except: null))
+            {
+                return port;
+            }
+        }
+        throw new SocketException((int)SocketError.AddressAlreadyInUse);
+    }
+
+    /// <summary>True when another UDP socket holds the port on the same or a wildcard address.</summary>
+    internal bool IsUdpPortTaken(Ipv4Endpoint local, UdpSocket? except)
+    {
+        foreach (UdpSocket s in Udp)
+        {
+            if (s != except && s.IsBound && s.LocalEndpoint.Port == local.Port
+                && (s.LocalEndpoint.Address.IsUnspecified || local.Address.IsUnspecified || s.LocalEndpoint.Address == local.Address))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

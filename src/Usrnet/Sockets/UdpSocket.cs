@@ -1,0 +1,159 @@
+using System.Net.Sockets;
+using Usrnet.Storage;
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets;
+
+/// <summary>
+/// A UDP socket (RFC 768): datagrams to and from any peer through one local port.
+/// </summary>
+/// <remarks>
+/// Ownership: the socket owns its two <see cref="PacketQueue{T}"/>s; data is copied in by
+/// <see cref="TrySendTo"/> and out by <see cref="TryReceiveFrom"/>. Not thread-safe: use it on the
+/// thread that polls its interface.
+/// </remarks>
+public sealed class UdpSocket : IDisposable
+{
+    private readonly SocketSet _set;
+    private readonly PacketQueue<DatagramMetadata> _receiveQueue;
+    private readonly PacketQueue<DatagramMetadata> _sendQueue;
+    private SocketError _pendingError;
+    private bool _disposed;
+
+    internal UdpSocket(SocketSet set, SocketBufferOptions buffers)
+    {
+        _set = set;
+        _receiveQueue = new PacketQueue<DatagramMetadata>(buffers.ReceivePackets, buffers.ReceiveBytes);
+        _sendQueue = new PacketQueue<DatagramMetadata>(buffers.SendPackets, buffers.SendBytes);
+    }
+
+    /// <summary>The local address and port; port 0 while unbound.</summary>
+    public Ipv4Endpoint LocalEndpoint { get; private set; }
+
+    /// <summary>True once bound, explicitly or by the first send.</summary>
+    public bool IsBound => LocalEndpoint.Port != 0;
+
+    /// <summary>TTL of datagrams sent from now on (RFC 1122 §3.2.1.7; traceroute changes it per probe).</summary>
+    public byte TimeToLive { get; set; } = Ipv4Header.DefaultTimeToLive;
+
+    /// <summary>True when a datagram is waiting to be read.</summary>
+    public bool CanReceive => !_receiveQueue.IsEmpty;
+
+    /// <summary>True when a datagram is waiting to be sent.</summary>
+    public bool HasPendingSend => !_sendQueue.IsEmpty;
+
+    /// <summary>Datagrams dropped because the receive queue was full.</summary>
+    public long ReceiveQueueDrops { get; private set; }
+
+    /// <summary>Binds to <paramref name="port"/> on every address of the interface; 0 picks an ephemeral port.</summary>
+    /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another socket holds it.</exception>
+    public void Bind(ushort port) => Bind(new Ipv4Endpoint(Ipv4Address.Any, port));
+
+    /// <summary>Binds to a local endpoint; port 0 picks an ephemeral port (RFC 6056).</summary>
+    /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another socket holds it, <see cref="SocketError.InvalidArgument"/> when already bound.</exception>
+    public void Bind(Ipv4Endpoint local)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsBound)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        if (local.Port == 0)
+        {
+            local = local with { Port = _set.AllocateUdpPort(local.Address) };
+        }
+        else if (_set.IsUdpPortTaken(local, except: this))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        LocalEndpoint = local;
+    }
+
+    /// <summary>
+    /// Queues one datagram for <paramref name="remote"/>; false when the send queue has no room now.
+    /// An unbound socket is bound to an ephemeral port first, as a BSD socket is.
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit.</exception>
+    /// <exception cref="ArgumentException">The remote port is 0.</exception>
+    public bool TrySendTo(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (remote.Port == 0)
+        {
+            throw new ArgumentException("destination port 0 is reserved", nameof(remote));
+        }
+        if (datagram.Length > UdpHeader.MaxPayloadLength || datagram.Length > _sendQueue.ByteCapacity)
+        {
+            throw new SocketException((int)SocketError.MessageSize);
+        }
+        if (!IsBound)
+        {
+            Bind(0);
+        }
+        return _sendQueue.TryEnqueue(new DatagramMetadata(remote, TimeToLive), datagram);
+    }
+
+    /// <summary>
+    /// Reads the oldest datagram into <paramref name="buffer"/>; false when none is waiting. A datagram
+    /// longer than the buffer is cut to fit and the rest discarded, as <c>recvfrom</c> does;
+    /// <paramref name="datagramLength"/> tells its full length.
+    /// </summary>
+    public bool TryReceiveFrom(Span<byte> buffer, out int datagramLength, out Ipv4Endpoint remote)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_receiveQueue.TryPeek(out DatagramMetadata meta, out Span<byte> payload))
+        {
+            datagramLength = 0;
+            remote = default;
+            return false;
+        }
+        payload[..Math.Min(payload.Length, buffer.Length)].CopyTo(buffer);
+        datagramLength = payload.Length;
+        remote = meta.Remote;
+        _receiveQueue.TryDequeue();
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the error an ICMP message reported for this socket's traffic, if any (SO_ERROR semantics:
+    /// reported once): <see cref="SocketError.ConnectionRefused"/> for port unreachable,
+    /// <see cref="SocketError.HostUnreachable"/> or <see cref="SocketError.NetworkUnreachable"/> otherwise.
+    /// </summary>
+    public bool TryTakeError(out SocketError error)
+    {
+        error = _pendingError;
+        _pendingError = SocketError.Success;
+        return error != SocketError.Success;
+    }
+
+    /// <summary>Leaves the socket set; queued datagrams are discarded.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _set.Udp.Remove(this);
+            _receiveQueue.Clear();
+            _sendQueue.Clear();
+        }
+    }
+
+    internal bool Accepts(Ipv4Address destination, ushort destinationPort) =>
+        IsBound && LocalEndpoint.Port == destinationPort && (LocalEndpoint.Address.IsUnspecified || LocalEndpoint.Address == destination);
+
+    internal bool Deliver(Ipv4Endpoint source, byte timeToLive, ReadOnlySpan<byte> payload)
+    {
+        if (_receiveQueue.TryEnqueue(new DatagramMetadata(source, timeToLive), payload))
+        {
+            return true;
+        }
+        ReceiveQueueDrops++;
+        return false;
+    }
+
+    internal void ReportError(SocketError error) => _pendingError = error;
+
+    internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> payload) => _sendQueue.TryPeek(out metadata, out payload);
+
+    internal void DequeueOutgoing() => _sendQueue.TryDequeue();
+}
