@@ -19,7 +19,10 @@ Command root = new("usrnet", "A user-space TCP/IP stack over a Linux TAP device,
 ParseResult parse = root.Parse(args.Length == 0 ? ["--help"] : args);
 if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
 {
-    string messages = string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct());
+    // An unknown word also makes "Required command was not provided": the unknown word is the news.
+    string messages = parse.UnmatchedTokens.Count > 0
+        ? $"unrecognized command or argument '{parse.UnmatchedTokens[0]}'"
+        : string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct());
     Console.Error.WriteLine($"usrnet: {messages} (see '{CommandPath(parse.CommandResult)} --help')");
     return CliError.UsageExitCode;
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The README's demo: the stack meets the kernel's own ping, arping, traceroute and UDP sockets in the
+# lab of DESIGN.md §3, then uses its own ping and traceroute to reach a host beyond the gateway.
+#
+#   sudo scripts/demo.sh            (NS=name to use another namespace than "usrnet")
+#
+# Only one process can hold the tap, so each stack command runs on its own, one after the other.
+# Whatever happens, the stack is stopped and the lab removed on exit.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ns=${NS:-usrnet}
+far="$ns-far"
+stack_ip=10.0.0.102
+far_ip=10.0.1.2
+
+if [[ $EUID -ne 0 ]]; then
+  echo "demo.sh: run as root (sudo scripts/demo.sh): it creates network namespaces and a TAP device" >&2
+  exit 1
+fi
+
+tmp=$(mktemp -d)
+stack_pid=
+lab_created=
+
+# stop_stack: SIGTERM (usrnet treats it like Ctrl-C), SIGKILL if it is still there after 5 s.
+stop_stack() {
+  [[ -n $stack_pid ]] || return 0
+  kill -TERM "$stack_pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$stack_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$stack_pid" 2>/dev/null || true
+  wait "$stack_pid" 2>/dev/null || true
+  stack_pid=
+  sed 's/^/  | /' "$tmp/stack.log"
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_stack
+  if [[ -n $lab_created ]]; then
+    usrnet lab down --ns "$ns" >/dev/null || echo "demo.sh: could not remove the lab; run: usrnet lab down --ns $ns" >&2
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'echo "demo.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+step() { printf '\n== %s\n' "$*"; }
+# run CMD...: shows the command as one would type it, then runs it.
+run() {
+  printf '$ %s\n' "$*"
+  "$@"
+}
+# inside NS CMD...: runs CMD inside namespace NS, shown as such.
+inside() {
+  local where=$1
+  shift
+  run ip netns exec "$where" "$@"
+}
+
+# start_stack ARGS...: `usrnet ARGS` in the background inside NS, then waits until it answers ping.
+start_stack() {
+  printf '$ ip netns exec %s usrnet %s &\n' "$ns" "$*"
+  ip netns exec "$ns" usrnet "$@" >"$tmp/stack.log" 2>&1 &
+  stack_pid=$!
+  for _ in $(seq 50); do
+    if ! kill -0 "$stack_pid" 2>/dev/null; then
+      wait "$stack_pid" || true
+      stack_pid=
+      echo "demo.sh: 'usrnet $*' exited early:" >&2
+      sed 's/^/  | /' "$tmp/stack.log" >&2
+      return 1
+    fi
+    if ip netns exec "$ns" ping -n -q -c 1 -W 0.2 "$stack_ip" >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  echo "demo.sh: the stack did not answer ping within 10 s" >&2
+  return 1
+}
+
+step "build"
+bash scripts/install-peers.sh
+printf '$ dotnet build src/Usrnet.Cli -c Release\n'
+if ! dotnet build src/Usrnet.Cli -c Release --nologo >"$tmp/build.log" 2>&1; then
+  cat "$tmp/build.log" >&2
+  exit 1
+fi
+# `usrnet` on PATH (also inside `ip netns exec`): exec keeps one pid, so signals reach the stack.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\nexec %q %q "$@"\n' "$(command -v dotnet)" "$PWD/src/Usrnet.Cli/bin/Release/net10.0/Usrnet.Cli.dll" >"$tmp/bin/usrnet"
+chmod +x "$tmp/bin/usrnet"
+export PATH="$tmp/bin:$PATH"
+
+step "the lab: $ns (tap0 10.0.0.101, r0 10.0.1.1) <-> $far (f0 10.0.1.2)"
+run usrnet lab up --ns "$ns"
+lab_created=1
+
+step "the stack answers the kernel's ARP, ping and traceroute"
+start_stack up
+inside "$ns" ping -c 3 "$stack_ip"
+inside "$ns" arping -c 3 -I tap0 "$stack_ip"
+inside "$ns" traceroute -n "$stack_ip"
+inside "$far" ping -c 3 "$stack_ip"
+inside "$far" traceroute -n "$stack_ip"
+stop_stack
+
+step "UDP echo: the stack serves port 7, kernel clients send datagrams"
+start_stack udp-echo 7
+# socat exits 0.5 s after stdin's EOF unless given -t: give the reply time to come back.
+printf 'hello from socat\n' | inside "$ns" socat -t 2 - "UDP:$stack_ip:7"
+# socat and nc send one datagram per read, so count datagrams with a small client.
+inside "$far" /usr/bin/python3 tests/Usrnet.LabTests/scripts/udp_echo_client.py "$stack_ip" 7 --count 3
+stop_stack
+
+step "the stack's own tools, through the gateway to the far host"
+inside "$ns" usrnet arping -c 3 10.0.0.101
+inside "$ns" usrnet ping -c 3 "$far_ip"
+inside "$ns" usrnet traceroute "$far_ip"
+
+step "done"
