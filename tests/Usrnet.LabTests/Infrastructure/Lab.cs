@@ -75,9 +75,11 @@ public sealed partial class Lab : IAsyncDisposable, IDisposable
     /// </summary>
     public static string UniqueNamespaceName(string tag)
     {
+        const int MaxLength = 15; // as an interface name (IFNAMSIZ - 1), in case one is ever named after it
         string cleanTag = new string(tag.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(3).ToArray()) is { Length: > 0 } t ? t : "x";
-        int n = Interlocked.Increment(ref s_counter);
-        return $"{NamePrefix}{cleanTag}-{ToBase36(Environment.ProcessId)}-{ToBase36(n)}";
+        string suffix = $"-{ToBase36(Environment.ProcessId)}-{ToBase36(Interlocked.Increment(ref s_counter))}";
+        int room = Math.Max(1, MaxLength - NamePrefix.Length - suffix.Length);
+        return $"{NamePrefix}{cleanTag[..Math.Min(room, cleanTag.Length)]}{suffix}";
     }
 
     /// <summary>The network namespaces <c>ip netns list</c> shows (names only).</summary>
