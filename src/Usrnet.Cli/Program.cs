@@ -14,6 +14,12 @@ Command root = new("usrnet", "A user-space TCP/IP stack over a Linux TAP device,
     new HelpOption(),
     new VersionOption(),
     LabCommand.Create(),
+    UpCommand.Create(),
+    PingCommand.Create(),
+    ArpingCommand.Create(),
+    TracerouteCommand.Create(),
+    UdpEchoCommand.Create(),
+    UdpCatCommand.Create(),
 };
 
 ParseResult parse = root.Parse(args.Length == 0 ? ["--help"] : args);

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Usrnet.Sockets;
+using Usrnet.Wire;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary><c>usrnet udp-echo PORT</c>: sends every datagram back to its sender until interrupted.</summary>
+internal static class UdpEchoCommand
+{
+    public static Command Create()
+    {
+        StackOptions stack = new();
+        Argument<int> port = new("PORT") { Description = "UDP port to serve" };
+        Command command = new("udp-echo", "Echo every UDP datagram on PORT back to its sender (RFC 862), until interrupted") { port };
+        stack.AddTo(command);
+        command.SetAction(parse =>
+        {
+            StackSettings settings = stack.Read(parse);
+            int p = parse.GetValue(port);
+            if (p is < 1 or > ushort.MaxValue)
+            {
+                throw CliError.Usage($"udp-echo: port {p} out of range (1 to 65535)");
+            }
+            using StackHost host = StackHost.Start(settings);
+            return Run(host, settings, (ushort)p, Console.Out);
+        });
+        return command;
+    }
+
+    internal static int Run(StackHost host, StackSettings settings, ushort port, TextWriter output)
+    {
+        using UdpSocket socket = host.Interface.Sockets.CreateUdpSocket();
+        try
+        {
+            socket.Bind(port);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new CliError($"udp-echo: port {port} is already in use");
+        }
+        output.WriteLine($"usrnet: udp echo on {settings.Address.Address}:{port} (Ctrl-C to stop)");
+        output.Flush();
+        byte[] buffer = new byte[UdpHeader.MaxPayloadLength];
+        long datagrams = 0, bytes = 0;
+        while (!host.IsStopping)
+        {
+            // Echo only while the send queue has room; what stays unread waits in the receive queue.
+            while (socket.TryReceiveFrom(buffer, out int length, out Ipv4Endpoint remote))
+            {
+                while (!socket.TrySendTo(buffer.AsSpan(0, length), remote) && !host.IsStopping)
+                {
+                    host.PollUntil(Instant.Now);
+                }
+                datagrams++;
+                bytes += length;
+            }
+            socket.TryTakeError(out _); // a peer that went away (port unreachable) is not our error
+            host.PollUntil(null);
+        }
+        output.WriteLine($"usrnet: echoed {datagrams} datagrams, {bytes} bytes");
+        UpCommand.PrintCounters(host.Interface.Counters, output);
+        return 0;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using Usrnet.Iface;
+using Usrnet.Phy;
+
+namespace Usrnet.Cli;
+
+/// <summary>
+/// One command's running stack: the TAP device (wrapped in the pcap and fault decorators the options
+/// ask for), the interface over it, and a synchronous poll loop that sleeps in the device's
+/// <c>poll(2)</c> until a frame, a timer of the interface or of the command, or a signal.
+/// </summary>
+/// <remarks>
+/// SIGINT and SIGTERM set <see cref="IsStopping"/> and wake the loop, so every command ends cleanly
+/// (summary printed, pcap flushed, tap released).
+/// </remarks>
+public sealed class StackHost : IDisposable
+{
+    private readonly List<PosixSignalRegistration> _signals = [];
+    private volatile bool _stopping;
+
+    private StackHost(Interface iface, FaultInjectorDevice? faults)
+    {
+        Interface = iface;
+        Faults = faults;
+    }
+
+    /// <summary>The interface.</summary>
+    public Interface Interface { get; }
+
+    /// <summary>The fault injector, when the options enabled one.</summary>
+    public FaultInjectorDevice? Faults { get; }
+
+    /// <summary>True once SIGINT or SIGTERM arrived (or <see cref="Stop"/> was called).</summary>
+    public bool IsStopping => _stopping;
+
+    /// <summary>Opens the tap and brings the interface up with <paramref name="settings"/>.</summary>
+    /// <exception cref="CliError">The tap cannot be opened; the message says why.</exception>
+    public static StackHost Start(StackSettings settings, bool withAddress = true)
+    {
+        IDevice device;
+        try
+        {
+            device = TapDevice.Open(settings.TapName);
+        }
+        catch (DeviceException e)
+        {
+            throw new CliError(e.Message);
+        }
+        FaultInjectorDevice? faults = null;
+        if (settings.Faults.IsEnabled)
+        {
+            faults = new FaultInjectorDevice(device, new FaultOptions
+            {
+                DropChance = settings.Faults.DropChance,
+                CorruptChance = settings.Faults.CorruptChance,
+                ReorderChance = settings.Faults.ReorderChance,
+                DuplicateChance = settings.Faults.DuplicateChance,
+                Seed = settings.Faults.Seed ?? Environment.TickCount,
+            });
+            device = faults;
+        }
+        if (settings.PcapPath is not null)
+        {
+            try
+            {
+                device = new PcapWriterDevice(device, settings.PcapPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                device.Dispose();
+                throw new CliError($"--pcap: cannot write '{settings.PcapPath}': {e.Message}");
+            }
+        }
+        Interface iface = new(device, new InterfaceOptions
+        {
+            HardwareAddress = settings.Mac,
+            Address = withAddress ? settings.Address : null,
+            Gateway = settings.Gateway,
+        });
+        StackHost host = new(iface, faults);
+        host.HandleSignals();
+        return host;
+    }
+
+    /// <summary>Asks the loop to stop, from any thread.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        Interface.Device.Wake();
+    }
+
+    /// <summary>Wakes a <see cref="PollUntil"/> in progress, from any thread (e.g. when stdin has a line).</summary>
+    public void Wake() => Interface.Device.Wake();
+
+    /// <summary>
+    /// Polls the interface, then sleeps until a frame arrives, the interface's next timer, or
+    /// <paramref name="deadline"/> (whichever is first), then polls again. Returns the time after the last poll.
+    /// </summary>
+    public Instant PollUntil(Instant? deadline)
+    {
+        Instant now = Instant.Now;
+        Interface.Poll(now);
+        Instant? wake = Instant.Min(Interface.PollAt(now), deadline);
+        if (!_stopping)
+        {
+            Interface.Device.Wait(wake is { } at ? (at > now ? at - now : TimeSpan.Zero) : null);
+        }
+        now = Instant.Now;
+        Interface.Poll(now);
+        return now;
+    }
+
+    /// <summary>Runs the loop until <paramref name="done"/> says so, the deadline passes or a signal arrives.</summary>
+    public void RunUntil(Func<bool> done, Instant? deadline = null)
+    {
+        while (!_stopping && !done())
+        {
+            Instant now = PollUntil(deadline);
+            if (deadline is { } d && now >= d)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Releases the tap (and flushes the pcap file).</summary>
+    public void Dispose()
+    {
+        foreach (PosixSignalRegistration r in _signals)
+        {
+            r.Dispose();
+        }
+        Interface.Dispose();
+    }
+
+    private void HandleSignals()
+    {
+        foreach (PosixSignal signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true; // we exit ourselves, after the summary
+                Stop();
+            }));
+        }
+    }
+}
