@@ -21,7 +21,7 @@ internal static class DeviceTimeout
         {
             return 0;
         }
-        long milliseconds = (value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        long milliseconds = value.Ticks / TimeSpan.TicksPerMillisecond + (value.Ticks % TimeSpan.TicksPerMillisecond == 0 ? 0 : 1);
         return (int)Math.Min(milliseconds, int.MaxValue);
     }
 

@@ -31,7 +31,8 @@ public sealed unsafe class TapDevice : IDevice
 
     /// <summary>
     /// Smallest receive buffer. The kernel may hand us frames larger than the MTU we were told (a VLAN tag,
-    /// or a peer whose MTU is larger); a buffer with room to spare keeps those whole.
+    /// or a tap whose MTU is larger); a buffer with room to spare keeps those whole. A read that fills the
+    /// buffer is taken as truncated, so the buffer must be longer than the largest frame we accept.
     /// </summary>
     private const int MinReceiveBufferLength = 2048;
 
@@ -173,10 +174,12 @@ public sealed unsafe class TapDevice : IDevice
                         return null;
                 }
             }
-            if (read > buffer.Length)
+            if (read >= buffer.Length)
             {
-                // With IFF_NO_PI the kernel copies what fits and returns the whole frame's length
-                // (drivers/net/tun.c, tun_put_user). Half a frame would only mislead the layers above.
+                // The kernel copies what fits and returns at most the length asked for
+                // (drivers/net/tun.c, tun_chr_read_iter), so a full buffer means the frame may have been
+                // cut. The buffer is larger than any frame we accept, and half a frame would only mislead
+                // the layers above: drop it.
                 _receiveTruncated++;
                 continue;
             }
