@@ -99,7 +99,16 @@ public sealed class PcapWriterDevice : IDevice
         PacketBuffer? frame = _inner.Receive(now);
         if (frame is not null)
         {
-            WriteRecord(frame.Span);
+            try
+            {
+                WriteRecord(frame.Span);
+            }
+            catch
+            {
+                // The frame is ours until we return it; a failed write must not leak it from the pool.
+                frame.Dispose();
+                throw;
+            }
         }
         return frame;
     }
