@@ -142,6 +142,7 @@ public sealed class ArpCache
             if (e.RequestsSent >= _options.MaxRequests)
             {
                 e.State = EntryState.Failed;
+                e.NextRequestAt = now + _options.RequestInterval; // no new resolution for one interval
                 while (e.Parked.TryDequeue(out PacketBuffer? frame))
                 {
                     ParkedCount--;

@@ -107,7 +107,8 @@ public sealed class Ipv4Reassembler
         fragment.Payload.CopyTo(slot.Data.AsSpan(start));
         if (start == 0)
         {
-            fragment.Header[..Ipv4Packet.MinHeaderLength].CopyTo(slot.FirstHeader);
+            fragment.Header.CopyTo(slot.FirstHeader);
+            slot.FirstHeaderLength = fragment.HeaderLength;
             slot.HaveFirst = true;
         }
         if (!slot.IsComplete)
@@ -141,17 +142,19 @@ public sealed class Ipv4Reassembler
     public int Expire(Instant now, ReassemblyTimeoutHandler? onTimeout)
     {
         int dropped = 0;
-        Span<byte> quote = stackalloc byte[Ipv4Packet.MinHeaderLength + 8];
+        Span<byte> quote = stackalloc byte[Ipv4Packet.MaxHeaderLength + 8];
         foreach (Slot s in _slots)
         {
             if (s.InUse && s.Deadline <= now)
             {
                 if (s.HaveFirst && onTimeout is not null)
                 {
-                    s.FirstHeader.CopyTo(quote);
+                    // RFC 792: the header (options included) and the first 8 data bytes.
+                    int headerLength = s.FirstHeaderLength;
+                    s.FirstHeader.AsSpan(0, headerLength).CopyTo(quote);
                     int dataBytes = Math.Min(8, s.ContiguousFromZero);
-                    s.Data.AsSpan(0, dataBytes).CopyTo(quote[Ipv4Packet.MinHeaderLength..]);
-                    onTimeout(quote[..(Ipv4Packet.MinHeaderLength + dataBytes)]);
+                    s.Data.AsSpan(0, dataBytes).CopyTo(quote[headerLength..]);
+                    onTimeout(quote[..(headerLength + dataBytes)]);
                 }
                 dropped += s.Count;
                 s.Release();
@@ -212,7 +215,8 @@ public sealed class Ipv4Reassembler
         public int Count;
         public bool HaveFirst;
         public byte[] Data = [];
-        public readonly byte[] FirstHeader = new byte[Ipv4Packet.MinHeaderLength];
+        public readonly byte[] FirstHeader = new byte[Ipv4Packet.MaxHeaderLength];
+        public int FirstHeaderLength;
 
         public int MaxEnd => Count == 0 ? 0 : _fragments[Count - 1].End;
 

@@ -69,15 +69,50 @@ public readonly record struct Ipv4Address(uint Value)
         return new IPAddress(bytes);
     }
 
-    /// <summary>Parses dotted-quad notation.</summary>
+    /// <summary>
+    /// Parses dotted-quad notation strictly, as <c>inet_pton</c> does: four decimal parts of 0 to 255
+    /// without leading zeros (so "010.0.0.1" is refused, not read as octal 8.0.0.1).
+    /// </summary>
     public static bool TryParse(string? text, out Ipv4Address address)
     {
         address = default;
-        if (text is null || text.Count(c => c == '.') != 3 || !IPAddress.TryParse(text, out IPAddress? ip) || ip.AddressFamily != AddressFamily.InterNetwork)
+        if (text is null)
         {
             return false;
         }
-        address = FromIPAddress(ip);
+        uint value = 0;
+        int parts = 0;
+        int i = 0;
+        while (parts < 4)
+        {
+            int start = i;
+            uint part = 0;
+            while (i < text.Length && i - start < 3 && char.IsAsciiDigit(text[i]))
+            {
+                part = part * 10 + (uint)(text[i] - '0');
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || part > 255 || (digits > 1 && text[start] == '0'))
+            {
+                return false;
+            }
+            value = (value << 8) | part;
+            parts++;
+            if (parts < 4)
+            {
+                if (i >= text.Length || text[i] != '.')
+                {
+                    return false;
+                }
+                i++;
+            }
+        }
+        if (i != text.Length)
+        {
+            return false;
+        }
+        address = new Ipv4Address(value);
         return true;
     }
 

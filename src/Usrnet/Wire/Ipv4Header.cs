@@ -16,6 +16,9 @@ public readonly record struct Ipv4Header(Ipv4Address Source, Ipv4Address Destina
     /// <summary>Default TTL, as Linux's net.ipv4.ip_default_ttl (RFC 1700 recommends 64).</summary>
     public const byte DefaultTimeToLive = 64;
 
+    /// <summary>Largest fragment offset in bytes: 13 bits of 8-byte units (RFC 791 §3.1).</summary>
+    public const int MaxFragmentOffset = 0x1FFF * 8;
+
     /// <summary>Identification field.</summary>
     public ushort Identification { get; init; }
 
@@ -98,7 +101,8 @@ public readonly record struct Ipv4Header(Ipv4Address Source, Ipv4Address Destina
         {
             throw new ArgumentException("buffer shorter than an IPv4 header", nameof(buffer));
         }
-        if (PayloadLength < 0 || PayloadLength + Length > Ipv4Packet.MaxLength || (FragmentOffset & 7) != 0)
+        if (PayloadLength < 0 || PayloadLength + Length > Ipv4Packet.MaxLength || (FragmentOffset & 7) != 0
+            || FragmentOffset < 0 || FragmentOffset > MaxFragmentOffset)
         {
             throw new InvalidOperationException("IPv4 header fields out of range");
         }
