@@ -1,0 +1,44 @@
+using Usrnet.Cli.Lab;
+using Xunit.Sdk;
+
+namespace Usrnet.LabTests;
+
+/// <summary>Starting a stack command in a lab and waiting until it answers.</summary>
+public static class LabStack
+{
+    /// <summary>How long a stack may take to start (a cold <c>dotnet</c> on a loaded 2-core machine).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Starts <c>usrnet args…</c> (default <c>up</c>) in the lab's near namespace and returns once the
+    /// stack answers the kernel's ping; fails the test, with the stack's output, when it does not.
+    /// </summary>
+    public static async Task<BackgroundProcess> StartStackAsync(this Lab lab, params string[] args)
+    {
+        BackgroundProcess stack = lab.StartUsrnet(args.Length == 0 ? ["up"] : args);
+        if (!await lab.WaitForPingAsync(lab.Namespace, LabTopology.StackAddress.ToString(), StartTimeout).ConfigureAwait(false))
+        {
+            ProcessResult ended = await stack.StopAsync().ConfigureAwait(false);
+            throw new XunitException($"the stack did not answer ping within {StartTimeout.TotalSeconds} s: {ended}");
+        }
+        return stack;
+    }
+
+    /// <summary>Stops a stack with SIGTERM (as a user's Ctrl-C) and returns how it ended; fails the test if it had to be killed.</summary>
+    public static async Task<ProcessResult> StopStackAsync(BackgroundProcess stack)
+    {
+        ProcessResult ended = await stack.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        if (ended.TimedOut)
+        {
+            throw new XunitException($"the stack did not exit within 10 s of SIGTERM: {ended}");
+        }
+        return ended;
+    }
+
+    /// <summary>Asserts that a process wrote no .NET exception or stack trace.</summary>
+    public static void AssertNoException(ProcessResult result)
+    {
+        string all = result.StandardOutput + result.StandardError;
+        Assert.False(all.Contains("Exception", StringComparison.Ordinal) || all.Contains("   at ", StringComparison.Ordinal), $"exception or stack trace in the output: {result}");
+    }
+}
