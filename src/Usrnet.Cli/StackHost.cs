@@ -99,9 +99,10 @@ public sealed class StackHost : IDisposable
     public Instant PollUntil(Instant? deadline)
     {
         Instant now = Instant.Now;
-        Interface.Poll(now);
+        // When this poll received or sent something, the caller has work first: do not sleep on it.
+        bool progress = Interface.Poll(now);
         Instant? wake = Instant.Min(Interface.PollAt(now), deadline);
-        if (!_stopping)
+        if (!_stopping && !progress)
         {
             Interface.Device.Wait(wake is { } at ? (at > now ? at - now : TimeSpan.Zero) : null);
         }

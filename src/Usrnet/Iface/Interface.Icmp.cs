@@ -95,6 +95,9 @@ public sealed partial class Interface
                 }
                 delivered |= DeliverToIcmp(IcmpBinding.UdpPort(port), ip, message);
                 break;
+            case IpProtocol.Tcp:
+                delivered = DeliverIcmpErrorToTcp(original, transport, icmp);
+                break;
             case IpProtocol.Icmp when transport[0] == (byte)IcmpV4Type.EchoRequest:
                 delivered = DeliverToIcmp(IcmpBinding.Identifier(BinaryPrimitives.ReadUInt16BigEndian(transport[4..])), ip, message);
                 break;

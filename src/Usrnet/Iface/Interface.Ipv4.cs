@@ -60,6 +60,9 @@ public sealed partial class Interface
             case IpProtocol.Udp:
                 ProcessUdp(now, ip, linkBroadcast, subnetBroadcast);
                 break;
+            case IpProtocol.Tcp:
+                ProcessTcp(now, ip, linkBroadcast, subnetBroadcast);
+                break;
             default:
                 if (!raw)
                 {

@@ -36,6 +36,7 @@ public sealed partial class Interface
 
     private bool HasPendingSocketOutput()
     {
+        // TCP sockets say when they need dispatching through their own PollAt (timers included).
         foreach (UdpSocket s in Sockets.Udp)
         {
             if (s.HasPendingSend)
@@ -121,6 +122,7 @@ public sealed partial class Interface
                 sent = true;
             }
         }
+        sent |= DispatchTcp(now);
         return sent;
     }
 }

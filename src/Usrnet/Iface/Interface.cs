@@ -161,6 +161,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
             return now;
         }
         Instant? next = _device.PollAt(now);
+        next = Instant.Min(next, TcpPollAt(now));
         next = Instant.Min(next, _arp.PollAt());
         next = Instant.Min(next, _reassembler.PollAt());
         if (_announcementsLeft > 0)

@@ -70,6 +70,9 @@ public sealed class InterfaceCounters
     /// <summary>ICMP echo replies sent.</summary>
     public long EchoRepliesSent { get; internal set; }
 
+    /// <summary>TCP resets sent for segments no connection or listener wanted (RFC 9293 §3.10.7.1).</summary>
+    public long TcpResetsSent { get; internal set; }
+
     /// <summary>ICMP error messages sent.</summary>
     public long IcmpErrorsSent { get; internal set; }
 
@@ -109,6 +112,7 @@ public sealed class InterfaceCounters
         yield return new(nameof(ArpRequestsSent), ArpRequestsSent);
         yield return new(nameof(ArpRepliesSent), ArpRepliesSent);
         yield return new(nameof(EchoRepliesSent), EchoRepliesSent);
+        yield return new(nameof(TcpResetsSent), TcpResetsSent);
         yield return new(nameof(IcmpErrorsSent), IcmpErrorsSent);
         yield return new(nameof(IcmpErrorsSuppressed), IcmpErrorsSuppressed);
         yield return new(nameof(IcmpErrorsRateLimited), IcmpErrorsRateLimited);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
 
 namespace Usrnet.Sockets;
@@ -20,7 +21,17 @@ public sealed class SocketSet
     private readonly Random _random;
 
     /// <summary>Creates an empty set. <paramref name="random"/> chooses ephemeral ports; tests pass a seeded one.</summary>
-    public SocketSet(Random? random = null) => _random = random ?? new Random();
+    public SocketSet(Random? random = null)
+    {
+        _random = random ?? new Random();
+        InitialSequenceNumbers = new TcpInitialSequenceNumbers(random is null ? null : new Random(random.Next()));
+    }
+
+    internal TcpInitialSequenceNumbers InitialSequenceNumbers { get; }
+
+    internal List<TcpSocket> Tcp { get; } = [];
+
+    internal List<TcpListenSocket> TcpListeners { get; } = [];
 
     internal List<UdpSocket> Udp { get; } = [];
 
@@ -31,7 +42,71 @@ public sealed class SocketSet
     internal List<RawEthernetSocket> RawEthernet { get; } = [];
 
     /// <summary>Number of open sockets of all kinds.</summary>
-    public int Count => Udp.Count + Icmp.Count + RawIpv4.Count + RawEthernet.Count;
+    public int Count => Udp.Count + Icmp.Count + RawIpv4.Count + RawEthernet.Count + Tcp.Count + TcpListeners.Count;
+
+    /// <summary>Creates a closed TCP socket; <see cref="TcpSocket.Connect"/> opens it.</summary>
+    public TcpSocket CreateTcpSocket(TcpSocketOptions? options = null)
+    {
+        TcpSocket socket = new(this, options ?? TcpSocketOptions.Default);
+        Tcp.Add(socket);
+        return socket;
+    }
+
+    /// <summary>Creates a TCP listener; <see cref="TcpListenSocket.Listen"/> starts it. Accepted sockets get <paramref name="options"/>.</summary>
+    public TcpListenSocket CreateTcpListenSocket(TcpSocketOptions? options = null)
+    {
+        TcpListenSocket listener = new(this, options ?? TcpSocketOptions.Default);
+        TcpListeners.Add(listener);
+        return listener;
+    }
+
+    /// <summary>Drops closed TCP sockets nobody will use again: disposed by their user, or never accepted.</summary>
+    internal void RemoveFinishedTcpSockets() => Tcp.RemoveAll(static s => s.State == TcpState.Closed && (s.IsDisposed || s.Listener is not null));
+
+    /// <summary>
+    /// Chooses a local TCP port for a connection to <paramref name="remote"/> (RFC 6056 §3.3.1: a random
+    /// start, then the next port whose four-tuple is free).
+    /// </summary>
+    /// <exception cref="SocketException">No port is free for that peer.</exception>
+    internal ushort AllocateTcpPort(Ipv4Address local, Ipv4Endpoint remote)
+    {
+        const int count = EphemeralPortLast - EphemeralPortFirst + 1;
+        int offset = _random.Next(count);
+        for (int i = 0; i < count; i++)
+        {
+            ushort port = (ushort)(EphemeralPortFirst + ((offset + i) % count));
+            if (!IsTcpTupleTaken(new Ipv4Endpoint(local, port), remote, except: null) && !IsTcpListening(port))
+            {
+                return port;
+            }
+        }
+        throw new SocketException((int)SocketError.AddressAlreadyInUse);
+    }
+
+    /// <summary>True when another open TCP socket has the same four-tuple.</summary>
+    internal bool IsTcpTupleTaken(Ipv4Endpoint local, Ipv4Endpoint remote, TcpSocket? except)
+    {
+        foreach (TcpSocket s in Tcp)
+        {
+            if (s != except && s.State != TcpState.Closed && s.LocalEndpoint.Port == local.Port && s.RemoteEndpoint == remote)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool IsTcpListening(ushort port)
+    {
+        foreach (TcpListenSocket l in TcpListeners)
+        {
+            if (l.IsListening && l.LocalEndpoint.Port == port)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Creates an unbound UDP socket.</summary>
     public UdpSocket CreateUdpSocket(SocketBufferOptions? buffers = null)

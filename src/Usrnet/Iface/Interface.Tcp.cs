@@ -1,0 +1,157 @@
+using Usrnet.Phy;
+using Usrnet.Sockets.Tcp;
+using Usrnet.Wire;
+
+namespace Usrnet.Iface;
+
+public sealed partial class Interface
+{
+    /// <summary>Segments one TCP socket may send per poll, so one bulk sender cannot starve receiving.</summary>
+    private const int MaxSegmentsPerSocketPerPoll = 64;
+
+    /// <summary>The MSS our route allows: MTU minus the IPv4 and TCP headers (RFC 9293 §3.7.1).</summary>
+    private int RouteMss => Mtu - Ipv4Header.Length - TcpSegment.MinHeaderLength;
+
+    /// <summary>Opens a connection from this interface's address (RFC 9293 §3.10.1).</summary>
+    /// <exception cref="System.Net.Sockets.SocketException"><see cref="System.Net.Sockets.SocketError.NetworkUnreachable"/> when the interface has no address; see also <see cref="TcpSocket.Connect"/>.</exception>
+    public void Connect(TcpSocket socket, Ipv4Endpoint remote, Instant now, ushort localPort = 0)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (Address is not { } own)
+        {
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.NetworkUnreachable);
+        }
+        socket.RouteMss = RouteMss;
+        socket.Connect(now, remote, own.Address, localPort);
+    }
+
+    private void ProcessTcp(Instant now, in Ipv4Packet ip, bool linkBroadcast, bool subnetBroadcast)
+    {
+        Span<byte> bytes = ip.Payload;
+        if (!TcpSegment.TryCreate(bytes, out TcpSegment view))
+        {
+            Counters.DroppedMalformed++;
+            return;
+        }
+        if (!view.VerifyChecksum(ip.Source, ip.Destination))
+        {
+            Counters.DroppedBadChecksum++;
+            return;
+        }
+        if (!TcpHeader.TryParse(bytes, ip.Source, ip.Destination, out TcpHeader segment, out int headerLength))
+        {
+            Counters.DroppedMalformed++; // malformed options
+            return;
+        }
+        ReadOnlySpan<byte> payload = bytes[headerLength..];
+        foreach (TcpSocket socket in Sockets.Tcp)
+        {
+            if (socket.Matches(ip.Source, segment.SourcePort, ip.Destination, segment.DestinationPort))
+            {
+                if (socket.Process(now, segment, payload) is { } reply)
+                {
+                    SendTcp(now, ip.Destination, ip.Source, reply, ReadOnlySpan<byte>.Empty);
+                }
+                return;
+            }
+        }
+        // Nothing to reset or answer for broadcasts (RFC 1122 §4.2.3.10: TCP is unicast only).
+        if (linkBroadcast || subnetBroadcast || ip.Destination.IsBroadcast || !ip.Source.IsUnicast)
+        {
+            Counters.DroppedNotForUs++;
+            return;
+        }
+        TcpFlags flags = segment.Flags;
+        if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
+        {
+            foreach (TcpListenSocket listener in Sockets.TcpListeners)
+            {
+                if (listener.Accepts(ip.Destination, segment.DestinationPort))
+                {
+                    listener.ProcessSyn(now, new Ipv4Endpoint(ip.Destination, segment.DestinationPort), new Ipv4Endpoint(ip.Source, segment.SourcePort), segment, RouteMss);
+                    return;
+                }
+            }
+        }
+        Counters.DroppedNoSocket++;
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            return; // never answer a reset
+        }
+        // RFC 9293 §3.10.7.1, CLOSED: answer with a reset that the sender will accept.
+        TcpHeader reset = (flags & TcpFlags.Ack) != 0
+            ? new TcpHeader(segment.DestinationPort, segment.SourcePort, segment.AcknowledgmentNumber, default, TcpFlags.Rst, 0)
+            : new TcpHeader(segment.DestinationPort, segment.SourcePort, default,
+                segment.SequenceNumber + (payload.Length + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0)),
+                TcpFlags.Rst | TcpFlags.Ack, 0);
+        Counters.TcpResetsSent++;
+        SendTcp(now, ip.Destination, ip.Source, reset, ReadOnlySpan<byte>.Empty);
+    }
+
+    /// <summary>An ICMP error about a TCP segment we sent (RFC 1122 §4.2.3.9; RFC 1191 for fragmentation needed).</summary>
+    private bool DeliverIcmpErrorToTcp(in Ipv4Header original, ReadOnlySpan<byte> transport, IcmpV4Message icmp)
+    {
+        ushort sourcePort = (ushort)((transport[0] << 8) | transport[1]);
+        ushort destinationPort = (ushort)((transport[2] << 8) | transport[3]);
+        foreach (TcpSocket socket in Sockets.Tcp)
+        {
+            if (socket.Matches(original.Destination, destinationPort, original.Source, sourcePort))
+            {
+                if (icmp.Type == IcmpV4Type.DestinationUnreachable && icmp.Code == (byte)IcmpV4Unreachable.FragmentationNeeded)
+                {
+                    // RFC 1191 §4: a router that sends 0 as next-hop MTU is old; assume the next plateau below.
+                    socket.ReducePathMtu(icmp.NextHopMtu is >= 68 and var mtu ? mtu : Math.Min(Mtu, 576));
+                }
+                else
+                {
+                    socket.ReportSoftError(ToSocketError(icmp));
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool DispatchTcp(Instant now)
+    {
+        bool sent = false;
+        foreach (TcpSocket socket in Sockets.Tcp)
+        {
+            for (int i = 0; i < MaxSegmentsPerSocketPerPoll && socket.TryDispatch(now, out TcpHeader header, out int dataOffset, out int dataLength); i++)
+            {
+                int length = header.Length + dataLength;
+                PacketBuffer frame = RentIpv4(length, out Span<byte> segment);
+                if (dataLength > 0)
+                {
+                    socket.CopyPayload(dataOffset, segment.Slice(header.Length, dataLength));
+                }
+                Ipv4Address source = socket.LocalEndpoint.Address.IsUnspecified ? (Address?.Address ?? Ipv4Address.Any) : socket.LocalEndpoint.Address;
+                header.WriteTo(segment, source, socket.RemoteEndpoint.Address);
+                // RFC 1191: TCP sets DF and learns the path MTU from fragmentation-needed errors.
+                SendIpv4(now, new Ipv4Header(source, socket.RemoteEndpoint.Address, IpProtocol.Tcp, length) { DontFragment = true }, frame);
+                sent = true;
+            }
+        }
+        Sockets.RemoveFinishedTcpSockets();
+        return sent;
+    }
+
+    private void SendTcp(Instant now, Ipv4Address source, Ipv4Address destination, TcpHeader header, ReadOnlySpan<byte> payload)
+    {
+        int length = header.Length + payload.Length;
+        PacketBuffer frame = RentIpv4(length, out Span<byte> segment);
+        payload.CopyTo(segment[header.Length..]);
+        header.WriteTo(segment, source, destination);
+        SendIpv4(now, new Ipv4Header(source, destination, IpProtocol.Tcp, length) { DontFragment = true }, frame);
+    }
+
+    private Instant? TcpPollAt(Instant now)
+    {
+        Instant? next = null;
+        foreach (TcpSocket socket in Sockets.Tcp)
+        {
+            next = Instant.Min(next, socket.PollAt(now));
+        }
+        return next;
+    }
+}

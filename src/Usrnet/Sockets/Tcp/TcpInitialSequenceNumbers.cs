@@ -1,0 +1,40 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets.Tcp;
+
+/// <summary>
+/// Initial sequence numbers per RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport,
+/// secretkey), with M a timer ticking every 4 µs and F a keyed hash (HMAC-SHA-256, truncated to
+/// 32 bits), so ISNs are unpredictable to an off-path attacker yet increase for one four-tuple.
+/// </summary>
+internal sealed class TcpInitialSequenceNumbers
+{
+    private readonly byte[] _secret = new byte[32];
+
+    public TcpInitialSequenceNumbers(Random? random)
+    {
+        if (random is null)
+        {
+            RandomNumberGenerator.Fill(_secret);
+        }
+        else
+        {
+            random.NextBytes(_secret); // tests: deterministic
+        }
+    }
+
+    public TcpSeqNumber Next(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote)
+    {
+        Span<byte> tuple = stackalloc byte[12];
+        local.Address.WriteTo(tuple);
+        BinaryPrimitives.WriteUInt16BigEndian(tuple[4..], local.Port);
+        remote.Address.WriteTo(tuple[6..]);
+        BinaryPrimitives.WriteUInt16BigEndian(tuple[10..], remote.Port);
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_secret, tuple, hash);
+        uint m = unchecked((uint)(now.TotalMicroseconds / 4));
+        return new TcpSeqNumber(unchecked(m + BinaryPrimitives.ReadUInt32BigEndian(hash)));
+    }
+}

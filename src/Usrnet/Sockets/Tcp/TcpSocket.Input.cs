@@ -1,0 +1,509 @@
+using System.Net.Sockets;
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets.Tcp;
+
+public sealed partial class TcpSocket
+{
+    /// <summary>True when the segment belongs to this connection's four-tuple.</summary>
+    internal bool Matches(Ipv4Address source, ushort sourcePort, Ipv4Address destination, ushort destinationPort) =>
+        State is not (TcpState.Closed or TcpState.Listen)
+        && LocalEndpoint.Port == destinationPort && RemoteEndpoint.Port == sourcePort
+        && RemoteEndpoint.Address == source && (LocalEndpoint.Address == destination || LocalEndpoint.Address.IsUnspecified);
+
+    /// <summary>
+    /// Starts a passive open from a listener's SYN (RFC 9293 §3.10.7.2): SYN-RECEIVED, with our SYN-ACK queued.
+    /// </summary>
+    internal void AcceptSyn(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader syn)
+    {
+        LocalEndpoint = local;
+        RemoteEndpoint = remote;
+        ResetConnectionState();
+        _irs = syn.SequenceNumber;
+        _rcvNxt = syn.SequenceNumber + 1;
+        _iss = _set.InitialSequenceNumbers.Next(now, local, remote);
+        _sndUna = _iss;
+        _sndNxt = _iss;
+        _sndMax = _iss;
+        _tsOffset = (uint)_iss.Value;
+        NegotiateOptions(syn);
+        // RFC 7323 §2.2: the window of a SYN is never scaled.
+        _sndWnd = syn.WindowSize;
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = syn.SequenceNumber;
+        _sndWl2 = _iss;
+        _lastActivity = now;
+        SetState(TcpState.SynReceived);
+    }
+
+    /// <summary>
+    /// Processes one segment for this connection (RFC 9293 §3.10.7.3 and §3.10.7.4). Acknowledgments it
+    /// calls for are sent by the next dispatch; a reset to send at once is returned.
+    /// </summary>
+    internal TcpHeader? Process(Instant now, in TcpHeader segment, ReadOnlySpan<byte> payload)
+    {
+        _segmentsReceived++;
+        _lastActivity = now;
+        _keepAliveProbesSent = 0;
+        if (State == TcpState.SynSent)
+        {
+            return ProcessSynSent(now, segment);
+        }
+        if (State is TcpState.Closed or TcpState.Listen)
+        {
+            return null;
+        }
+        TcpFlags flags = segment.Flags;
+        bool rst = (flags & TcpFlags.Rst) != 0;
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool fin = (flags & TcpFlags.Fin) != 0;
+        TcpSeqNumber seq = segment.SequenceNumber;
+        int segmentLength = payload.Length + (syn ? 1 : 0) + (fin ? 1 : 0);
+
+        // RFC 7323 §5.3 PAWS: a segment whose timestamp is older than TS.Recent is a duplicate from an old wrap.
+        if (_tsEnabled && !rst && segment.Options.Timestamps is { } stamp && unchecked((int)(stamp.Value - _tsRecent)) < 0)
+        {
+            _segmentsRejected++;
+            _ackNow = true;
+            return null;
+        }
+
+        if (!IsAcceptable(seq, segmentLength))
+        {
+            _segmentsRejected++;
+            if (!rst)
+            {
+                _ackNow = true; // §3.10.7.4 first check: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+            }
+            if (State == TcpState.TimeWait && fin)
+            {
+                _timeWaitDeadline = now + 2 * _options.MaximumSegmentLifetime; // a retransmitted FIN restarts 2 MSL
+            }
+            return null;
+        }
+
+        if (rst)
+        {
+            // RFC 5961 §3.2: only a reset at exactly RCV.NXT resets; one elsewhere in the window draws a challenge ACK.
+            if (seq != _rcvNxt)
+            {
+                _ackNow = true;
+                return null;
+            }
+            switch (State)
+            {
+                case TcpState.SynReceived when Listener is not null:
+                    SetState(TcpState.Closed); // passive open: back to the listener, silently (§3.10.7.4)
+                    break;
+                case TcpState.SynReceived:
+                    Fail(SocketError.ConnectionRefused);
+                    break;
+                case TcpState.Closing or TcpState.LastAck or TcpState.TimeWait:
+                    SetState(TcpState.Closed);
+                    break;
+                default:
+                    Fail(SocketError.ConnectionReset);
+                    break;
+            }
+            return null;
+        }
+
+        if (syn)
+        {
+            if (State == TcpState.SynReceived && seq == _irs)
+            {
+                _synToSend = true; // our SYN-ACK was lost: the peer repeats its SYN
+                return null;
+            }
+            // RFC 5961 §4.2: a SYN on a synchronized connection draws a challenge ACK, never a reset.
+            _ackNow = true;
+            return null;
+        }
+
+        if ((flags & TcpFlags.Ack) == 0)
+        {
+            return null;
+        }
+
+        if (_tsEnabled && segment.Options.Timestamps is { } ts && seq <= _lastAckSent)
+        {
+            _tsRecent = ts.Value; // RFC 7323 §4.3 (3)
+        }
+
+        TcpSeqNumber ack = segment.AcknowledgmentNumber;
+        if (State == TcpState.SynReceived)
+        {
+            if (!(_sndUna < ack && ack <= _sndMax))
+            {
+                return Reset(ack); // §3.10.7.4 fifth check, SYN-RECEIVED
+            }
+            _sndWnd = (long)segment.WindowSize << _sndWndShift;
+            _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+            _sndWl1 = seq;
+            _sndWl2 = ack;
+            SetState(TcpState.Established);
+        }
+
+        // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT]; others draw an ACK and are dropped.
+        if (ack > _sndMax || ack < _sndUna - (int)Math.Min(Math.Max(_maxSndWnd, 1), int.MaxValue))
+        {
+            _segmentsRejected++;
+            _ackNow = true;
+            return null;
+        }
+        ProcessAck(now, segment, payload.Length);
+        if (State == TcpState.Closed)
+        {
+            return null;
+        }
+
+        bool finAcked = _finSeqValid && _sndUna == _finSeq + 1;
+        switch (State)
+        {
+            case TcpState.FinWait1 when finAcked:
+                SetState(TcpState.FinWait2);
+                break;
+            case TcpState.Closing when finAcked:
+                EnterTimeWait(now);
+                break;
+            case TcpState.LastAck when finAcked:
+                SetState(TcpState.Closed);
+                return null;
+        }
+
+        if (payload.Length > 0 && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+        {
+            ProcessData(now, seq, payload);
+        }
+
+        if (fin)
+        {
+            TcpSeqNumber finSeq = seq + payload.Length;
+            if (finSeq == _rcvNxt)
+            {
+                ConsumeFin(now);
+            }
+            else if (finSeq > _rcvNxt)
+            {
+                _pendingFin = finSeq;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.3: the answer to our SYN.</summary>
+    private TcpHeader? ProcessSynSent(Instant now, in TcpHeader segment)
+    {
+        TcpFlags flags = segment.Flags;
+        bool ackFlag = (flags & TcpFlags.Ack) != 0;
+        TcpSeqNumber ack = segment.AcknowledgmentNumber;
+        if (ackFlag && (ack <= _iss || ack > _sndMax))
+        {
+            return (flags & TcpFlags.Rst) != 0 ? null : Reset(ack);
+        }
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            if (ackFlag)
+            {
+                Fail(SocketError.ConnectionRefused);
+            }
+            return null;
+        }
+        if ((flags & TcpFlags.Syn) == 0)
+        {
+            return null;
+        }
+        _irs = segment.SequenceNumber;
+        _rcvNxt = _irs + 1;
+        NegotiateOptions(segment);
+        if (_tsEnabled && segment.Options.Timestamps is { } ts)
+        {
+            _tsRecent = ts.Value;
+        }
+        _sndWnd = segment.WindowSize; // unscaled in a SYN
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = segment.SequenceNumber;
+        _sndWl2 = ack;
+        _ackNow = true;
+        if (ackFlag)
+        {
+            SampleRtt(now, segment, ack);
+            _sndUna = ack;
+            _sndNxt = TcpSeqNumber.Max(_sndNxt, ack);
+            _retries = 0;
+            _rtoDeadline = null;
+            _synToSend = false;
+            SetState(TcpState.Established);
+        }
+        else
+        {
+            // Simultaneous open (§3.10.7.3 fourth check): answer with SYN-ACK.
+            _synToSend = true;
+            _sndNxt = _iss;
+            SetState(TcpState.SynReceived);
+        }
+        return null;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 first check: is any of the segment inside the receive window?</summary>
+    private bool IsAcceptable(TcpSeqNumber seq, int segmentLength)
+    {
+        long window = Math.Max(0, _rcvAdvertisedRight - _rcvNxt);
+        if (segmentLength == 0)
+        {
+            return window == 0 ? seq == _rcvNxt : _rcvNxt <= seq && seq - _rcvNxt < window;
+        }
+        if (window == 0)
+        {
+            return false;
+        }
+        TcpSeqNumber last = seq + (segmentLength - 1);
+        return (_rcvNxt <= seq && seq - _rcvNxt < window) || (_rcvNxt <= last && last - _rcvNxt < window);
+    }
+
+    /// <summary>The fifth check of §3.10.7.4 for synchronized states: acknowledgment, RTT, congestion and window.</summary>
+    private void ProcessAck(Instant now, in TcpHeader segment, int payloadLength)
+    {
+        TcpSeqNumber ack = segment.AcknowledgmentNumber;
+        TcpSeqNumber seq = segment.SequenceNumber;
+        long window = (long)segment.WindowSize << _sndWndShift;
+        bool windowChanged = false;
+        if (_sndWl1 < seq || (_sndWl1 == seq && _sndWl2 <= ack))
+        {
+            windowChanged = window != _sndWnd;
+            _sndWnd = window;
+            _maxSndWnd = Math.Max(_maxSndWnd, window);
+            _sndWl1 = seq;
+            _sndWl2 = ack;
+            if (window > 0)
+            {
+                _persistDeadline = null;
+                _persistBackoff = TimeSpan.Zero;
+            }
+        }
+        int acked = ack - _sndUna;
+        if (acked > 0)
+        {
+            int flight = FlightSize;
+            int dataAcked = acked;
+            if (_sndUna == _iss)
+            {
+                dataAcked--; // our SYN
+            }
+            if (_finSeqValid && ack == _finSeq + 1)
+            {
+                dataAcked--; // our FIN
+            }
+            dataAcked = Math.Clamp(dataAcked, 0, _tx.Length);
+            _tx.DequeueAllocated(dataAcked);
+            _bytesAcknowledged += dataAcked;
+            SampleRtt(now, segment, ack);
+            _sndUna = ack;
+            if (_sndNxt < _sndUna)
+            {
+                _sndNxt = _sndUna;
+            }
+            _retries = 0;
+            // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+            _rtoDeadline = _sndUna == _sndMax ? null : now + _rto;
+            _firstUnackedSentAt = now;
+            if (_inRecovery)
+            {
+                if (ack >= _recover)
+                {
+                    // RFC 6582 §3.2 step 3: full acknowledgment ends recovery.
+                    _inRecovery = false;
+                    _cc.SetWindow(Math.Min(_cc.SlowStartThreshold, Math.Max(FlightSize, 0) + _sndMss));
+                }
+                else
+                {
+                    // Step 4: a partial acknowledgment: resend the next hole, deflate by what was acknowledged.
+                    _retransmitNow = true;
+                    _cc.SetWindow(_cc.Window - acked + (acked >= _sndMss ? _sndMss : 0));
+                }
+            }
+            else
+            {
+                _cc.OnAck(now, acked, flight);
+            }
+            _dupAcks = 0;
+            return;
+        }
+        // RFC 5681 §2: a duplicate ACK carries no data, does not move the window, and comes while data is outstanding.
+        if (acked == 0 && payloadLength == 0 && !windowChanged && _sndMax != _sndUna && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0)
+        {
+            _dupAcks++;
+            if (_dupAcks == 3 && (!_inRecovery || ack - 1 > _recover))
+            {
+                // RFC 6582 §3.2 step 2: fast retransmit and enter fast recovery.
+                int ssthresh = _cc.OnFastRetransmit(now, FlightSize);
+                _recover = _sndMax;
+                _inRecovery = true;
+                _retransmitNow = true;
+                _fastRetransmits++;
+                _timedSeq = null;
+                _cc.SetWindow(ssthresh + 3 * _sndMss);
+            }
+            else if (_dupAcks > 3 && _inRecovery)
+            {
+                _cc.SetWindow(_cc.Window + _sndMss); // step 3: inflate for each segment that left the network
+            }
+        }
+    }
+
+    /// <summary>Takes an RTT sample (RFC 6298 §3; RFC 7323 §4.1 with timestamps) and updates the RTO (§2).</summary>
+    private void SampleRtt(Instant now, in TcpHeader segment, TcpSeqNumber ack)
+    {
+        TimeSpan? sample = null;
+        if (_tsEnabled && segment.Options.Timestamps is { EchoReply: not 0 } ts)
+        {
+            // Karn's rule in timestamp terms: an echo older than our last timeout belongs to a segment
+            // sent before it, and the ACK that carries it may be answering a retransmission.
+            if (_tsFloorValid && unchecked((int)(ts.EchoReply - _tsRetransmitFloor)) < 0)
+            {
+                return;
+            }
+            uint elapsed = unchecked(TimestampNow(now) - ts.EchoReply);
+            if (elapsed < int.MaxValue)
+            {
+                sample = TimeSpan.FromMilliseconds(elapsed);
+            }
+        }
+        else if (_timedSeq is { } timed && ack >= timed)
+        {
+            sample = now - _timedAt;
+            _timedSeq = null;
+        }
+        if (sample is not { } r)
+        {
+            return;
+        }
+        if (!_haveRtt)
+        {
+            _srtt = r;
+            _rttvar = r / 2;
+            _haveRtt = true;
+        }
+        else
+        {
+            TimeSpan delta = (_srtt - r).Duration();
+            _rttvar = (_rttvar * 3 + delta) / 4;  // β = 1/4
+            _srtt = (_srtt * 7 + r) / 8;          // α = 1/8
+        }
+        // RFC 6298 §2.3 with a clock granularity G of 1 ms.
+        TimeSpan rto = _srtt + TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, 4 * _rttvar.Ticks));
+        _rto = rto < _options.MinRetransmissionTimeout ? _options.MinRetransmissionTimeout : rto > _options.MaxRetransmissionTimeout ? _options.MaxRetransmissionTimeout : rto;
+    }
+
+    /// <summary>§3.10.7.4 seventh check: place the segment's data, in order or not, and decide when to acknowledge.</summary>
+    private void ProcessData(Instant now, TcpSeqNumber seq, ReadOnlySpan<byte> payload)
+    {
+        int offset = seq - _rcvNxt;
+        if (offset < 0)
+        {
+            if (-offset >= payload.Length)
+            {
+                _ackNow = true; // all old: a duplicate; tell the sender where we are
+                return;
+            }
+            payload = payload[(-offset)..];
+            offset = 0;
+        }
+        bool hadHoles = !_assembler.IsEmpty;
+        // Only what fits the buffer is kept; the rest is beyond the window we advertised.
+        int fits = Math.Max(0, Math.Min(payload.Length, _rx.Free - offset));
+        if (fits == 0)
+        {
+            _ackNow = true;
+            return;
+        }
+        // At offset 0 this always succeeds (it only removes ranges); beyond, too many holes drop the segment.
+        if (!_assembler.AddThenRemoveFront(offset, fits, out int contiguous))
+        {
+            _ackNow = true;
+            return;
+        }
+        _rx.WriteUnallocated(offset, payload[..fits]);
+        if (contiguous > 0)
+        {
+            _rx.EnqueueUnallocated(contiguous);
+            _rcvNxt += contiguous;
+            _bytesReceived += contiguous;
+        }
+        if (_pendingFin is { } pendingFin && pendingFin == _rcvNxt)
+        {
+            _pendingFin = null;
+            ConsumeFin(now);
+            return;
+        }
+        if (offset > 0)
+        {
+            // RFC 5681 §4.2: an out-of-order segment draws an immediate duplicate ACK, one per segment,
+            // even when several arrive in one poll: the sender counts them to detect the loss.
+            _duplicateAcksOwed = Math.Min(_duplicateAcksOwed + 1, MaxDuplicateAcksOwed);
+            return;
+        }
+        if (hadHoles)
+        {
+            _ackNow = true; // data that fills a hole is acknowledged at once, too
+            return;
+        }
+        if (fits >= _sndMss)
+        {
+            _fullSegmentsUnacked++;
+        }
+        // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment, and within the ACK delay.
+        if (_fullSegmentsUnacked >= 2 || _options.AckDelay <= TimeSpan.Zero)
+        {
+            _ackNow = true;
+        }
+        else
+        {
+            _ackDeadline ??= now + _options.AckDelay;
+        }
+    }
+
+    /// <summary>§3.10.7.4 eighth check: the peer's FIN, in sequence.</summary>
+    private void ConsumeFin(Instant now)
+    {
+        _rcvNxt += 1;
+        _finReceived = true;
+        _ackNow = true;
+        bool ourFinAcked = _finSeqValid && _sndUna == _finSeq + 1;
+        switch (State)
+        {
+            case TcpState.SynReceived:
+            case TcpState.Established:
+                SetState(TcpState.CloseWait);
+                break;
+            case TcpState.FinWait1:
+                if (ourFinAcked)
+                {
+                    EnterTimeWait(now);
+                }
+                else
+                {
+                    SetState(TcpState.Closing);
+                }
+                break;
+            case TcpState.FinWait2:
+                EnterTimeWait(now);
+                break;
+        }
+    }
+
+    private void EnterTimeWait(Instant now)
+    {
+        SetState(TcpState.TimeWait);
+        _rtoDeadline = null;
+        _keepAliveDeadline = null;
+        _persistDeadline = null;
+        _timeWaitDeadline = now + 2 * _options.MaximumSegmentLifetime;
+    }
+
+    /// <summary>A reset answering an unacceptable segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (§3.10.7.4).</summary>
+    private TcpHeader Reset(TcpSeqNumber sequence) =>
+        new(LocalEndpoint.Port, RemoteEndpoint.Port, sequence, default, TcpFlags.Rst, 0);
+
+    private uint TimestampNow(Instant now) => unchecked((uint)now.TotalMilliseconds + _tsOffset);
+}

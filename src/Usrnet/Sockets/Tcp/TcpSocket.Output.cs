@@ -1,0 +1,417 @@
+using System.Net.Sockets;
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets.Tcp;
+
+public sealed partial class TcpSocket
+{
+    /// <summary>Longest wait between zero-window probes (RFC 9293 §3.8.6.1 leaves it open; Linux caps at 120 s).</summary>
+    private static readonly TimeSpan s_maxPersistInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Decides the next segment to send, if any, and commits to it: sequence numbers advance and timers
+    /// start as if it was sent. The payload is <paramref name="dataLength"/> bytes of the send buffer
+    /// from <paramref name="dataOffset"/> (see <see cref="CopyPayload"/>).
+    /// </summary>
+    internal bool TryDispatch(Instant now, out TcpHeader header, out int dataOffset, out int dataLength)
+    {
+        RunTimers(now);
+        header = default;
+        dataOffset = 0;
+        dataLength = 0;
+        if (_resetPending)
+        {
+            // ABORT (§3.10.5): <SEQ=SND.NXT><CTL=RST>.
+            _resetPending = false;
+            header = new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, _sndNxt, default, TcpFlags.Rst, 0);
+            SetState(TcpState.Closed);
+            _segmentsSent++;
+            return true;
+        }
+        switch (State)
+        {
+            case TcpState.Closed or TcpState.Listen:
+                return false;
+            case TcpState.SynSent or TcpState.SynReceived:
+                if (!_synToSend)
+                {
+                    break; // in SYN-RECEIVED an ACK may still be due (e.g. a challenge ACK)
+                }
+                header = BuildSyn(now);
+                _synToSend = false;
+                if (_sndNxt == _iss)
+                {
+                    _sndNxt = _iss + 1;
+                }
+                _sndMax = TcpSeqNumber.Max(_sndMax, _sndNxt);
+                _rtoDeadline ??= now + _rto;
+                if (_retries == 0)
+                {
+                    _timedSeq = _iss + 1;
+                    _timedAt = now;
+                }
+                else
+                {
+                    _retransmissions++;
+                }
+                _segmentsSent++;
+                return true;
+        }
+        if (State is TcpState.SynSent)
+        {
+            return false;
+        }
+
+        if (_duplicateAcksOwed > 0)
+        {
+            // Pure ACKs: one carrying data would not count as a duplicate at the sender (RFC 5681 §2).
+            _duplicateAcksOwed--;
+            header = Finish(now, _sndNxt, TcpFlags.Ack, 0);
+            return true;
+        }
+        TcpFlags flags = TcpFlags.Ack;
+        TcpSeqNumber seq = _sndNxt;
+        if (_retransmitNow && _tx.Length > 0 && State is not TcpState.SynReceived)
+        {
+            // Fast retransmit / partial ACK: the first unacknowledged segment, SND.NXT untouched.
+            _retransmitNow = false;
+            seq = _sndUna;
+            dataOffset = 0;
+            dataLength = Math.Min(_sndMss, _tx.Length);
+            _retransmissions++;
+            if (_timedSeq is { } t && t > _sndUna)
+            {
+                _timedSeq = null; // Karn: never time a retransmitted segment
+            }
+            header = Finish(now, seq, flags | TcpFlags.Psh, dataLength);
+            return true;
+        }
+        _retransmitNow = false;
+
+        if (CanCarryData())
+        {
+            int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
+            int unsent = Math.Max(0, _tx.Length - unsentOffset);
+            long window = Math.Min(_sndWnd, _cc.Window);
+            int usable = (int)Math.Clamp(window - (_sndNxt - _sndUna), 0, int.MaxValue);
+            int length = Math.Min(Math.Min(unsent, usable), _sndMss);
+            bool finNow = _finQueued && !_finSent && length == unsent && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing;
+            if (length > 0 && !ShouldSendData(length, unsent) && !finNow)
+            {
+                length = 0;
+            }
+            if (length > 0 || finNow)
+            {
+                bool retransmission = _sndNxt < _sndMax;
+                dataOffset = unsentOffset;
+                dataLength = length;
+                if (length > 0 && length == unsent)
+                {
+                    flags |= TcpFlags.Psh;
+                }
+                if (finNow)
+                {
+                    flags |= TcpFlags.Fin;
+                }
+                header = Finish(now, seq, flags, length);
+                _sndNxt = seq + length + (finNow ? 1 : 0);
+                if (finNow)
+                {
+                    _finSent = true;
+                    _finSeqValid = true;
+                    _finSeq = seq + length;
+                    if (State == TcpState.Established)
+                    {
+                        SetState(TcpState.FinWait1);
+                    }
+                    else if (State == TcpState.CloseWait)
+                    {
+                        SetState(TcpState.LastAck);
+                    }
+                }
+                if (retransmission)
+                {
+                    _retransmissions++;
+                }
+                else if (_timedSeq is null && !_tsEnabled && length > 0)
+                {
+                    _timedSeq = _sndNxt;
+                    _timedAt = now;
+                }
+                if (_sndNxt > _sndMax)
+                {
+                    _sndMax = _sndNxt;
+                }
+                if (_rtoDeadline is null)
+                {
+                    _rtoDeadline = now + _rto;
+                    _firstUnackedSentAt = now;
+                }
+                return true;
+            }
+            ArmPersistTimer(now, unsent);
+        }
+
+        if (_probeNow)
+        {
+            // Zero-window probe or keep-alive: an old sequence number draws an ACK with the current window.
+            _probeNow = false;
+            header = Finish(now, _sndUna - 1, TcpFlags.Ack, 0);
+            return true;
+        }
+        if (_ackNow || WindowUpdateDue())
+        {
+            header = Finish(now, _sndNxt, TcpFlags.Ack, 0);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Copies a dispatched segment's payload from the send buffer.</summary>
+    internal void CopyPayload(int dataOffset, Span<byte> destination) => _tx.Peek(dataOffset, destination);
+
+    /// <summary>
+    /// The next instant this socket needs to be dispatched: now when it has something to send, else its
+    /// earliest timer; null when idle.
+    /// </summary>
+    internal Instant? PollAt(Instant now)
+    {
+        if (State is TcpState.Closed or TcpState.Listen)
+        {
+            return null;
+        }
+        if (_resetPending || _synToSend || _ackNow || _duplicateAcksOwed > 0 || _retransmitNow || _probeNow || WindowUpdateDue() || HasDataToSend())
+        {
+            return now;
+        }
+        Instant? next = _rtoDeadline;
+        next = Instant.Min(next, _ackDeadline);
+        next = Instant.Min(next, _timeWaitDeadline);
+        next = Instant.Min(next, _keepAliveDeadline);
+        next = Instant.Min(next, _persistDeadline);
+        if (_options.KeepAliveIdle is { } idle && State == TcpState.Established && _keepAliveDeadline is null)
+        {
+            next = Instant.Min(next, _lastActivity + idle);
+        }
+        return next;
+    }
+
+    private bool CanCarryData() => State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
+
+    private bool HasDataToSend()
+    {
+        if (!CanCarryData())
+        {
+            return false;
+        }
+        int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
+        int unsent = Math.Max(0, _tx.Length - unsentOffset);
+        if (_finQueued && !_finSent && unsent == 0)
+        {
+            return true;
+        }
+        long window = Math.Min(_sndWnd, _cc.Window);
+        int usable = (int)Math.Clamp(window - (_sndNxt - _sndUna), 0, int.MaxValue);
+        int length = Math.Min(Math.Min(unsent, usable), _sndMss);
+        return length > 0 && (ShouldSendData(length, unsent) || (_finQueued && !_finSent && length == unsent));
+    }
+
+    /// <summary>
+    /// Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1): send a full segment, or
+    /// everything queued when nothing is in flight (or Nagle is off), or whatever fits when nothing is in flight.
+    /// </summary>
+    private bool ShouldSendData(int length, int unsent)
+    {
+        bool nothingInFlight = _sndNxt == _sndUna;
+        return length >= _sndMss
+            || nothingInFlight
+            || (length == unsent && _options.NoDelay);
+    }
+
+    /// <summary>Starts the persist timer when data waits on a zero window (RFC 9293 §3.8.6.1).</summary>
+    private void ArmPersistTimer(Instant now, int unsent)
+    {
+        if (unsent > 0 && _sndWnd == 0 && _sndNxt == _sndUna && _persistDeadline is null)
+        {
+            _persistBackoff = _persistBackoff == TimeSpan.Zero ? _rto : _persistBackoff;
+            _persistDeadline = now + _persistBackoff;
+        }
+    }
+
+    /// <summary>
+    /// Receiver silly-window avoidance (RFC 9293 §3.8.6.2.2): announce a larger window only once it grew
+    /// by min(half the buffer, one MSS).
+    /// </summary>
+    private bool WindowUpdateDue()
+    {
+        if (State is not (TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2))
+        {
+            return false;
+        }
+        long advertised = Math.Max(0, _rcvAdvertisedRight - _rcvNxt);
+        long possible = _rx.Free;
+        long threshold = Math.Min(_rx.Capacity / 2, _sndMss);
+        return possible - advertised >= threshold && advertised < threshold * 2;
+    }
+
+    /// <summary>The window to advertise, in bytes: the free buffer, without moving the right edge left (§3.8.6).</summary>
+    private long WindowToAdvertise()
+    {
+        long free = _rx.Free;
+        long current = Math.Max(0, _rcvAdvertisedRight - _rcvNxt);
+        long threshold = Math.Min(_rx.Capacity / 2, _sndMss);
+        long window = free - current >= threshold ? free : current;
+        window = Math.Max(window, current);
+        return Math.Min(window, (long)ushort.MaxValue << _rcvWndShift);
+    }
+
+    private TcpHeader BuildSyn(Instant now)
+    {
+        bool synAck = State == TcpState.SynReceived;
+        TcpOptions options = new()
+        {
+            MaximumSegmentSize = (ushort)Math.Min(RouteMss, ushort.MaxValue),
+            // RFC 7323 §1.3: a SYN-ACK carries window scale only when the SYN did.
+            WindowScale = _options.WindowScaling && (!synAck || _wsEnabled) ? (byte)OurWindowShift() : null,
+            SackPermitted = _options.SelectiveAcknowledgments && (!synAck || _sackEnabled),
+            Timestamps = _options.Timestamps && (!synAck || _tsEnabled) ? (TimestampNow(now), synAck ? _tsRecent : 0u) : null,
+        };
+        // RFC 7323 §2.2: the window field of a SYN is never scaled.
+        ushort window = (ushort)Math.Min(_rx.Free, ushort.MaxValue);
+        _rcvAdvertisedRight = synAck ? _rcvNxt + window : _rcvAdvertisedRight;
+        TcpFlags flags = synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
+        if (synAck)
+        {
+            _lastAckSent = _rcvNxt;
+        }
+        return new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, _iss, synAck ? _rcvNxt : default, flags, window) { Options = options };
+    }
+
+    /// <summary>Fills in acknowledgment, window and options of a segment, and clears what it satisfies.</summary>
+    private TcpHeader Finish(Instant now, TcpSeqNumber seq, TcpFlags flags, int dataLength)
+    {
+        long window = WindowToAdvertise();
+        _rcvAdvertisedRight = _rcvNxt + (int)Math.Min(window, int.MaxValue);
+        _lastAckSent = _rcvNxt;
+        _ackNow = false;
+        _ackDeadline = null;
+        _fullSegmentsUnacked = 0;
+        _segmentsSent++;
+        TcpOptions options = default;
+        if (_tsEnabled)
+        {
+            options = options with { Timestamps = (TimestampNow(now), _tsRecent) };
+        }
+        if (_sackEnabled && !_assembler.IsEmpty)
+        {
+            options = options with { SackBlocks = SackBlocks(TcpOptions.MaxSackBlocks(_tsEnabled)) };
+        }
+        return new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, seq, _rcvNxt, flags, (ushort)(window >> _rcvWndShift)) { Options = options };
+    }
+
+    /// <summary>SACK blocks for the out-of-order data we hold (RFC 2018 §3–4).</summary>
+    private TcpSackBlocks SackBlocks(int max)
+    {
+        Span<TcpSackBlock> blocks = stackalloc TcpSackBlock[TcpSackBlocks.MaxCount];
+        int count = 0;
+        foreach ((int offset, int length) in _assembler)
+        {
+            if (count == max || count == blocks.Length)
+            {
+                break;
+            }
+            blocks[count++] = new TcpSackBlock(_rcvNxt + offset, _rcvNxt + offset + length);
+        }
+        return TcpSackBlocks.Create(blocks[..count]);
+    }
+
+    /// <summary>Fires the timers whose time has come (RFC 6298 §5.4–5.7, TIME-WAIT, delayed ACK, persist, keep-alive).</summary>
+    private void RunTimers(Instant now)
+    {
+        if (_timeWaitDeadline is { } tw && now >= tw)
+        {
+            _timeWaitDeadline = null;
+            SetState(TcpState.Closed);
+            return;
+        }
+        if (_ackDeadline is { } ad && now >= ad)
+        {
+            _ackDeadline = null;
+            _ackNow = true;
+        }
+        if (_rtoDeadline is { } rto && now >= rto)
+        {
+            OnRetransmissionTimeout(now);
+        }
+        if (_persistDeadline is { } pd && now >= pd)
+        {
+            _persistDeadline = null;
+            _probeNow = true;
+            _persistBackoff = TimeSpan.FromTicks(Math.Min(_persistBackoff.Ticks * 2, s_maxPersistInterval.Ticks));
+        }
+        if (_options.KeepAliveIdle is { } idle && State == TcpState.Established && _sndUna == _sndMax && _tx.Length == 0)
+        {
+            Instant due = _keepAliveDeadline ?? _lastActivity + idle;
+            if (now >= due)
+            {
+                if (_keepAliveProbesSent >= _options.KeepAliveProbes)
+                {
+                    Fail(SocketError.TimedOut); // RFC 1122 §4.2.3.6: the peer is gone
+                    return;
+                }
+                _keepAliveProbesSent++;
+                _probeNow = true;
+                _keepAliveDeadline = now + _options.KeepAliveInterval;
+            }
+        }
+        else
+        {
+            _keepAliveDeadline = null;
+        }
+    }
+
+    private void OnRetransmissionTimeout(Instant now)
+    {
+        _timeouts++;
+        _retries++;
+        bool synchronizing = State is TcpState.SynSent or TcpState.SynReceived;
+        int limit = synchronizing ? _options.MaxSynRetransmissions : _options.MaxRetransmissions;
+        bool userTimeoutPassed = _options.UserTimeout is { } ut && now - _firstUnackedSentAt >= ut;
+        if (_retries > limit || userTimeoutPassed)
+        {
+            if (State == TcpState.SynReceived && Listener is not null)
+            {
+                SetState(TcpState.Closed);
+            }
+            else
+            {
+                Fail(SocketError.TimedOut);
+            }
+            return;
+        }
+        // RFC 6298 §5.5: back off the timer; §5.4: retransmit the earliest unacknowledged segment.
+        _rto = TimeSpan.FromTicks(Math.Min(_rto.Ticks * 2, _options.MaxRetransmissionTimeout.Ticks));
+        _rtoDeadline = now + _rto;
+        _timedSeq = null;
+        _tsRetransmitFloor = TimestampNow(now);
+        _tsFloorValid = true;
+        if (synchronizing)
+        {
+            _synToSend = true;
+            return;
+        }
+        _cc.OnRetransmissionTimeout(now, FlightSize);
+        _sndNxt = _sndUna; // go back: everything after SND.UNA is sent again as the window allows
+        if (_finSent && !(_sndUna > _finSeq))
+        {
+            _finSent = false;
+        }
+        _inRecovery = false;
+        _dupAcks = 0;
+        _recover = _sndMax; // RFC 6582 §4
+        if (_sndWnd == 0)
+        {
+            _probeNow = true;
+        }
+    }
+}

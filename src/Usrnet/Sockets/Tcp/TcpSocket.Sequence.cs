@@ -1,0 +1,176 @@
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets.Tcp;
+
+public sealed partial class TcpSocket
+{
+    /// <summary>RFC 9293 §3.7.1: the MSS assumed when the peer sends none.</summary>
+    internal const int DefaultMss = 536;
+
+    /// <summary>Most duplicate ACKs queued in one poll; more would only repeat the same news.</summary>
+    private const int MaxDuplicateAcksOwed = 64;
+
+    /// <summary>Length of the timestamps option as sent on every segment (RFC 7323 appendix A: 10 + 2 NOPs).</summary>
+    private const int TimestampOptionLength = 12;
+
+    // Send sequence space (RFC 9293 §3.3.1).
+    private TcpSeqNumber _iss;
+    private TcpSeqNumber _sndUna;
+    private TcpSeqNumber _sndNxt;
+    private TcpSeqNumber _sndMax;    // highest sequence number sent; SND.NXT falls back to SND.UNA after a timeout
+    private TcpSeqNumber _sndWl1;
+    private TcpSeqNumber _sndWl2;
+    private long _sndWnd;            // the peer's window in bytes, scaled
+    private long _maxSndWnd;
+    private int _sndMss = DefaultMss;
+    private int _sndWndShift;        // the peer's window scale (RFC 7323 §2.3)
+
+    // Receive sequence space.
+    private TcpSeqNumber _irs;
+    private TcpSeqNumber _rcvNxt;
+    private TcpSeqNumber _rcvAdvertisedRight; // RCV.NXT + RCV.WND as last advertised: never moved left (§3.8.6)
+    private int _rcvWndShift;
+    private TcpSeqNumber? _pendingFin;        // a FIN that arrived ahead of missing data
+
+    // Negotiated options.
+    private bool _wsEnabled;
+    private bool _tsEnabled;
+    private bool _sackEnabled;
+    private uint _tsRecent;
+    private uint _tsOffset;
+    private uint _tsRetransmitFloor;          // our timestamp at the last timeout: older echoes give no RTT sample
+    private bool _tsFloorValid;
+    private TcpSeqNumber _lastAckSent;
+
+    // Closing.
+    private bool _finQueued;      // the user closed the send side
+    private bool _finSent;        // a FIN is in flight at _finSeq (cleared when a timeout rewinds SND.NXT)
+    private bool _finSeqValid;
+    private TcpSeqNumber _finSeq;
+    private bool _finReceived;
+    private bool _resetPending;   // Abort() asked for a RST
+    private bool _synToSend;      // SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) to (re)send
+
+    // Acknowledgments.
+    private bool _ackNow;
+    private int _duplicateAcksOwed;           // immediate duplicate ACKs for out-of-order segments not yet sent
+    private Instant? _ackDeadline;
+    private int _fullSegmentsUnacked;
+
+    // Retransmission (RFC 6298) and recovery (RFC 5681, RFC 6582).
+    private readonly CongestionController _cc;
+    private TimeSpan _rto;
+    private TimeSpan _srtt;
+    private TimeSpan _rttvar;
+    private bool _haveRtt;
+    private Instant? _rtoDeadline;
+    private int _retries;
+    private Instant _firstUnackedSentAt;
+    private TcpSeqNumber? _timedSeq;          // Karn: the segment being timed, when timestamps are off
+    private Instant _timedAt;
+    private bool _retransmitNow;              // fast retransmit: resend the segment at SND.UNA
+    private int _dupAcks;
+    private bool _inRecovery;
+    private TcpSeqNumber _recover;
+
+    // Other timers.
+    private Instant? _timeWaitDeadline;
+    private Instant? _keepAliveDeadline;
+    private int _keepAliveProbesSent;
+    private Instant? _persistDeadline;
+    private TimeSpan _persistBackoff;
+    private bool _probeNow;
+    private Instant _lastActivity;
+
+    // Statistics.
+    private long _segmentsSent;
+    private long _segmentsReceived;
+    private long _bytesAcknowledged;
+    private long _bytesReceived;
+    private long _retransmissions;
+    private long _timeouts;
+    private long _fastRetransmits;
+    private long _segmentsRejected;
+
+    /// <summary>MSS the route allows (interface MTU − 40); set by the interface before connect or accept.</summary>
+    internal int RouteMss { get; set; } = 1460;
+
+    /// <summary>Sequence-space bytes sent and not yet acknowledged (RFC 5681 FlightSize).</summary>
+    private int FlightSize => _sndMax - _sndUna;
+
+    private void ResetConnectionState()
+    {
+        _tx.Clear();
+        _rx.Clear();
+        _assembler.Clear();
+        _finQueued = _finSent = _finSeqValid = _finReceived = _resetPending = false;
+        _pendingFin = null;
+        _ackNow = false;
+        _duplicateAcksOwed = 0;
+        _ackDeadline = null;
+        _retries = 0;
+        _dupAcks = 0;
+        _inRecovery = false;
+        _timedSeq = null;
+        _tsFloorValid = false;
+        _sndWndShift = 0;
+        _rcvWndShift = 0;
+        _tsEnabled = false;
+        _sackEnabled = false;
+        _synToSend = true;
+        _rto = _options.InitialRetransmissionTimeout;
+    }
+
+    /// <summary>The window scale we offer: the smallest shift that fits the receive buffer in 16 bits (RFC 7323 §2.2).</summary>
+    private int OurWindowShift()
+    {
+        int shift = 0;
+        while (shift < TcpOptions.MaxWindowScale && (_options.ReceiveBufferSize >> shift) > ushort.MaxValue)
+        {
+            shift++;
+        }
+        return shift;
+    }
+
+    /// <summary>Applies the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2).</summary>
+    private void NegotiateOptions(in TcpHeader syn)
+    {
+        TcpOptions peer = syn.Options;
+        if (_options.WindowScaling && peer.WindowScale is byte scale)
+        {
+            _wsEnabled = true;
+            _sndWndShift = Math.Min(scale, (byte)TcpOptions.MaxWindowScale);
+            _rcvWndShift = OurWindowShift();
+        }
+        else
+        {
+            _wsEnabled = false;
+            _sndWndShift = 0;
+            _rcvWndShift = 0;
+        }
+        _tsEnabled = _options.Timestamps && peer.Timestamps is not null;
+        if (peer.Timestamps is { } ts)
+        {
+            _tsRecent = ts.Value;
+        }
+        _sackEnabled = _options.SelectiveAcknowledgments && peer.SackPermitted;
+        int peerMss = peer.MaximumSegmentSize is ushort m && m > 0 ? m : DefaultMss;
+        _sndMss = Math.Max(1, Math.Min(peerMss, RouteMss) - (_tsEnabled ? TimestampOptionLength : 0));
+        _cc.SetMss(_sndMss);
+        _cc.SetWindow(Math.Min(_options.InitialWindowSegments * _sndMss, Math.Max(2 * _sndMss, _options.InitialWindowSegments * 1460)));
+    }
+
+    /// <summary>Lowers the MSS after ICMP fragmentation needed (RFC 1191 §6.2); never below 68 − 40.</summary>
+    internal void ReducePathMtu(int mtu)
+    {
+        int mss = Math.Max(28, mtu - 40 - (_tsEnabled ? TimestampOptionLength : 0));
+        if (mss < _sndMss)
+        {
+            _sndMss = mss;
+            _cc.SetMss(mss);
+            // Resend what was sent in segments now too large.
+            _sndNxt = _sndUna;
+            _finSent = false;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+using System.Net.Sockets;
+using Usrnet.Storage;
+using Usrnet.Wire;
+
+namespace Usrnet.Sockets.Tcp;
+
+/// <summary>
+/// A TCP connection (RFC 9293): the state machine of §3.3.2 and §3.10, retransmission (RFC 6298),
+/// congestion control (RFC 5681, RFC 6582, RFC 9438), window scaling and timestamps (RFC 7323),
+/// selective acknowledgments (RFC 2018), flow control with silly-window avoidance (§3.8.6), Nagle,
+/// delayed acknowledgments, keep-alive and TIME-WAIT.
+/// </summary>
+/// <remarks>
+/// Ownership: the socket owns its send and receive rings; <see cref="Send"/> copies into one and
+/// <see cref="Receive"/> out of the other, and the interface copies segments straight from and to
+/// them. Not thread-safe: use it on the thread that polls its interface. Disposing a socket closes it
+/// gracefully; it stays in its set until the close completes (or is aborted), then leaves.
+/// </remarks>
+public sealed partial class TcpSocket : IDisposable
+{
+    private readonly SocketSet _set;
+    private readonly TcpSocketOptions _options;
+    private readonly RingBuffer _tx;
+    private readonly RingBuffer _rx;
+    private readonly Assembler _assembler = new();
+    private SocketError _error;
+    private SocketError _softError;
+    private bool _disposed;
+
+    internal TcpSocket(SocketSet set, TcpSocketOptions options)
+    {
+        options.Validate();
+        _set = set;
+        _options = options;
+        _tx = new RingBuffer(options.SendBufferSize);
+        _rx = new RingBuffer(options.ReceiveBufferSize);
+        _rto = options.InitialRetransmissionTimeout;
+        _cc = CongestionController.Create(options.CongestionControl, DefaultMss, options.InitialWindowSegments);
+    }
+
+    /// <summary>The connection state.</summary>
+    public TcpState State { get; private set; } = TcpState.Closed;
+
+    /// <summary>The local endpoint; port 0 until connected or accepted.</summary>
+    public Ipv4Endpoint LocalEndpoint { get; private set; }
+
+    /// <summary>The peer's endpoint.</summary>
+    public Ipv4Endpoint RemoteEndpoint { get; private set; }
+
+    /// <summary>The options the socket was created with.</summary>
+    public TcpSocketOptions Options => _options;
+
+    /// <summary>True in the states where data may be sent (ESTABLISHED and CLOSE-WAIT) and <see cref="Shutdown"/> was not called.</summary>
+    public bool IsSendOpen => State is TcpState.Established or TcpState.CloseWait && !_finQueued;
+
+    /// <summary>True when <see cref="Send"/> would take at least one byte.</summary>
+    public bool CanSend => IsSendOpen && _tx.Free > 0;
+
+    /// <summary>Bytes waiting in the receive buffer.</summary>
+    public int BytesAvailable => _rx.Length;
+
+    /// <summary>True when <see cref="Receive"/> would return data now.</summary>
+    public bool CanReceive => _rx.Length > 0;
+
+    /// <summary>
+    /// True once the peer has closed its side (its FIN arrived) and every byte before it has been read:
+    /// <see cref="Receive"/> returns 0 from now on. Also true after a reset or abort.
+    /// </summary>
+    public bool IsReceiveComplete => _rx.Length == 0 && (_finReceived || State is TcpState.Closed or TcpState.TimeWait);
+
+    /// <summary>Bytes the socket has not yet had acknowledged (queued or in flight).</summary>
+    public int BytesUnacknowledged => _tx.Length;
+
+    /// <summary>True once the socket was disposed by its user.</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>The listener that accepted this connection, while it waits in the accept queue.</summary>
+    internal TcpListenSocket? Listener { get; set; }
+
+    /// <summary>What the connection did so far.</summary>
+    public TcpStatistics Statistics => new()
+    {
+        SegmentsSent = _segmentsSent,
+        SegmentsReceived = _segmentsReceived,
+        BytesAcknowledged = _bytesAcknowledged,
+        BytesReceived = _bytesReceived,
+        Retransmissions = _retransmissions,
+        Timeouts = _timeouts,
+        FastRetransmits = _fastRetransmits,
+        SmoothedRtt = _haveRtt ? _srtt : null,
+        RetransmissionTimeout = _rto,
+        CongestionWindow = _cc.Window,
+        SlowStartThreshold = _cc.SlowStartThreshold,
+        SendWindow = _sndWnd,
+        MaximumSegmentSize = _sndMss,
+        SegmentsRejected = _segmentsRejected,
+    };
+
+    /// <summary>
+    /// Starts an active open (RFC 9293 §3.10.1): sends a SYN to <paramref name="remote"/> from
+    /// <paramref name="localAddress"/> and <paramref name="localPort"/> (0 picks an ephemeral port, RFC 6056).
+    /// The state becomes SYN-SENT; poll the interface and watch <see cref="State"/> or <see cref="TryTakeError"/>.
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.IsConnected"/> when not closed, <see cref="SocketError.AddressAlreadyInUse"/> for a taken four-tuple.</exception>
+    /// <exception cref="ArgumentException">The remote endpoint is not a unicast address and a port.</exception>
+    public void Connect(Instant now, Ipv4Endpoint remote, Ipv4Address localAddress, ushort localPort = 0)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (State != TcpState.Closed)
+        {
+            throw new SocketException((int)SocketError.IsConnected);
+        }
+        if (!remote.Address.IsUnicast || remote.Port == 0)
+        {
+            throw new ArgumentException($"{remote} is not a unicast address and port", nameof(remote));
+        }
+        if (localPort == 0)
+        {
+            localPort = _set.AllocateTcpPort(localAddress, remote);
+        }
+        else if (_set.IsTcpTupleTaken(new Ipv4Endpoint(localAddress, localPort), remote, this))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        LocalEndpoint = new Ipv4Endpoint(localAddress, localPort);
+        RemoteEndpoint = remote;
+        ResetConnectionState();
+        _iss = _set.InitialSequenceNumbers.Next(now, LocalEndpoint, remote);
+        _sndUna = _iss;
+        _sndNxt = _iss;
+        _sndMax = _iss;
+        _tsOffset = (uint)_iss.Value; // RFC 7323 §5.4: a per-connection random offset
+        _error = SocketError.Success;
+        _lastActivity = now;
+        SetState(TcpState.SynSent);
+    }
+
+    /// <summary>
+    /// Queues as much of <paramref name="data"/> as the send buffer takes and returns the count (0 when
+    /// full). Data is segmented and sent when the interface is polled.
+    /// </summary>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.NotConnected"/> before the connection is open, <see cref="SocketError.Shutdown"/>
+    /// after <see cref="Shutdown"/>, or the error that closed the connection (e.g. <see cref="SocketError.ConnectionReset"/>).
+    /// </exception>
+    public int Send(ReadOnlySpan<byte> data)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!IsSendOpen)
+        {
+            ThrowSendError();
+        }
+        return _tx.Enqueue(data);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>'s length of received data and returns the count; 0 when
+    /// nothing is waiting (check <see cref="IsReceiveComplete"/> to tell end of stream from "not yet").
+    /// Reading opens the receive window; a window update is sent when it opened enough (RFC 9293 §3.8.6.2.2).
+    /// </summary>
+    /// <exception cref="SocketException">The error that closed the connection (reset, timed out) once the buffer is drained.</exception>
+    public int Receive(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int read = _rx.Dequeue(buffer);
+        if (read == 0 && _error != SocketError.Success && !_finReceived)
+        {
+            throw new SocketException((int)_error);
+        }
+        return read; // the window update, if reading opened enough, goes out at the next dispatch
+    }
+
+    /// <summary>
+    /// Closes the sending side (RFC 9293 §3.10.4 CLOSE): a FIN follows the data already queued. The
+    /// socket can still receive until the peer closes too.
+    /// </summary>
+    public void Shutdown()
+    {
+        switch (State)
+        {
+            case TcpState.SynSent:
+            case TcpState.Listen:
+                SetState(TcpState.Closed);
+                break;
+            case TcpState.SynReceived:
+            case TcpState.Established:
+            case TcpState.CloseWait:
+                _finQueued = true;
+                break;
+        }
+    }
+
+    /// <summary>Aborts the connection (RFC 9293 §3.10.5 ABORT): sends a reset and discards both buffers.</summary>
+    public void Abort()
+    {
+        if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
+        {
+            _resetPending = true;
+        }
+        _tx.Clear();
+        _rx.Clear();
+        _error = SocketError.ConnectionAborted;
+        if (!_resetPending)
+        {
+            SetState(TcpState.Closed);
+        }
+    }
+
+    /// <summary>
+    /// Takes the error that ended the connection, once: <see cref="SocketError.ConnectionRefused"/>,
+    /// <see cref="SocketError.ConnectionReset"/>, <see cref="SocketError.TimedOut"/>...
+    /// </summary>
+    public bool TryTakeError(out SocketError error)
+    {
+        error = _error;
+        _error = SocketError.Success;
+        return error != SocketError.Success;
+    }
+
+    /// <summary>The error that ended the connection, without taking it; Success while none.</summary>
+    public SocketError Error => _error;
+
+    /// <summary>Closes gracefully (as <see cref="Shutdown"/>); the socket leaves its set once the close completes.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        if (_rx.Length > 0 && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.FinWait2)
+        {
+            // RFC 2525 §2.17: closing with unread data sends a reset, so the peer learns it was lost.
+            Abort();
+            return;
+        }
+        Shutdown();
+    }
+
+    /// <summary>State, endpoints and sequence variables, for logs and debugging.</summary>
+    public override string ToString() =>
+        $"{LocalEndpoint} -> {RemoteEndpoint} {State} una={_sndUna} nxt={_sndNxt} max={_sndMax} wnd={_sndWnd} cwnd={_cc.Window} " +
+        $"rcv.nxt={_rcvNxt} rcv.right={_rcvAdvertisedRight} tx={_tx.Length} rx={_rx.Length} holes={_assembler.RangeCount} rto={_rto.TotalMilliseconds}ms " +
+        $"rto.at={_rtoDeadline} retries={_retries} recovery={_inRecovery} dupacks={_dupAcks} ts.recent={_tsRecent}";
+
+    private void ThrowSendError()
+    {
+        SocketError error = _error != SocketError.Success ? _error
+            : _finQueued || State is TcpState.FinWait1 or TcpState.FinWait2 or TcpState.Closing or TcpState.LastAck or TcpState.TimeWait ? SocketError.Shutdown
+            : SocketError.NotConnected;
+        throw new SocketException((int)error);
+    }
+
+    private void SetState(TcpState state)
+    {
+        TcpState old = State;
+        State = state;
+        if (state == TcpState.Established && old == TcpState.SynReceived && Listener is { } listener)
+        {
+            listener.OnEstablished(this);
+        }
+        if (state == TcpState.Closed)
+        {
+            _rtoDeadline = null;
+            _ackDeadline = null;
+            _timeWaitDeadline = null;
+            _keepAliveDeadline = null;
+            _persistDeadline = null;
+            Listener?.OnClosed(this);
+        }
+    }
+
+    /// <summary>
+    /// An ICMP error other than fragmentation needed (RFC 1122 §4.2.3.9): a soft error, remembered and
+    /// reported only if the connection then fails (it is what a timeout will say).
+    /// </summary>
+    internal void ReportSoftError(SocketError error) => _softError = error;
+
+    /// <summary>Ends the connection with an error (reset received, retransmissions exhausted...).</summary>
+    private void Fail(SocketError error)
+    {
+        // A timeout after ICMP said host/network unreachable reports that, as Linux does (RFC 1122 §4.2.3.9).
+        _error = error == SocketError.TimedOut && _softError != SocketError.Success ? _softError : error;
+        _tx.Clear();
+        SetState(TcpState.Closed);
+    }
+}

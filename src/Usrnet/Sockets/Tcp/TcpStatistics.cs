@@ -1,0 +1,47 @@
+namespace Usrnet.Sockets.Tcp;
+
+/// <summary>What a TCP connection has done and how it sees the path, for display and tests.</summary>
+public readonly record struct TcpStatistics
+{
+    /// <summary>Segments sent, retransmissions included.</summary>
+    public long SegmentsSent { get; init; }
+
+    /// <summary>Segments received for this connection.</summary>
+    public long SegmentsReceived { get; init; }
+
+    /// <summary>Payload bytes the peer acknowledged.</summary>
+    public long BytesAcknowledged { get; init; }
+
+    /// <summary>Payload bytes delivered in order to the receive buffer.</summary>
+    public long BytesReceived { get; init; }
+
+    /// <summary>Segments sent again (timeouts and fast retransmits).</summary>
+    public long Retransmissions { get; init; }
+
+    /// <summary>Retransmission timer expiries.</summary>
+    public long Timeouts { get; init; }
+
+    /// <summary>Fast retransmits (loss detected by duplicate ACKs or SACK).</summary>
+    public long FastRetransmits { get; init; }
+
+    /// <summary>Smoothed round-trip time (RFC 6298), or null before the first sample.</summary>
+    public TimeSpan? SmoothedRtt { get; init; }
+
+    /// <summary>Current retransmission timeout.</summary>
+    public TimeSpan RetransmissionTimeout { get; init; }
+
+    /// <summary>Congestion window in bytes.</summary>
+    public int CongestionWindow { get; init; }
+
+    /// <summary>Slow-start threshold in bytes (int.MaxValue until the first loss).</summary>
+    public int SlowStartThreshold { get; init; }
+
+    /// <summary>The peer's current window in bytes.</summary>
+    public long SendWindow { get; init; }
+
+    /// <summary>Sender MSS in use.</summary>
+    public int MaximumSegmentSize { get; init; }
+
+    /// <summary>Segments dropped because they were outside the window or failed PAWS.</summary>
+    public long SegmentsRejected { get; init; }
+}

@@ -1,0 +1,107 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Usrnet.Phy;
+using Usrnet.Sockets.Tcp;
+using Usrnet.Wire;
+
+namespace Usrnet.Tests.StackToStack;
+
+public class TcpStackToStackTests
+{
+    private static (TcpSocket Client, TcpSocket Server, TcpListenSocket Listener) Connect(TwoStacks net, TcpSocketOptions? options = null)
+    {
+        TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket(options);
+        listener.Listen(80);
+        TcpSocket client = net.A.Sockets.CreateTcpSocket(options);
+        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        Assert.True(net.RunUntil(() => listener.CanAccept && client.State == TcpState.Established, TimeSpan.FromSeconds(60)), $"client {client.State}");
+        Assert.True(listener.TryAccept(out TcpSocket server));
+        Assert.Equal(TcpState.Established, server.State);
+        return (client, server, listener);
+    }
+
+    /// <summary>Sends <paramref name="data"/> one way while draining the other end; returns what arrived.</summary>
+    private static byte[] Transfer(TwoStacks net, TcpSocket sender, TcpSocket receiver, byte[] data, TimeSpan limit)
+    {
+        int sent = 0;
+        MemoryStream received = new();
+        byte[] buffer = new byte[65536];
+        Instant end = net.Now + limit;
+        while (received.Length < data.Length && net.Now < end)
+        {
+            if (sent < data.Length)
+            {
+                sent += sender.Send(data.AsSpan(sent));
+            }
+            int n;
+            while ((n = receiver.Receive(buffer)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+            net.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        return received.ToArray();
+    }
+
+    [Fact]
+    public void HandshakeDataBothWaysAndGracefulClose()
+    {
+        using TwoStacks net = new();
+        (TcpSocket client, TcpSocket server, TcpListenSocket listener) = Connect(net);
+        byte[] request = RandomNumberGenerator.GetBytes(100_000);
+        Assert.Equal(request, Transfer(net, client, server, request, TimeSpan.FromSeconds(30)));
+        byte[] response = RandomNumberGenerator.GetBytes(300_000);
+        Assert.Equal(response, Transfer(net, server, client, response, TimeSpan.FromSeconds(30)));
+
+        client.Shutdown();
+        Assert.True(net.RunUntil(() => server.IsReceiveComplete, TimeSpan.FromSeconds(5)));
+        Assert.Equal(TcpState.CloseWait, server.State);
+        Assert.Equal(TcpState.FinWait2, client.State);
+        server.Shutdown();
+        Assert.True(net.RunUntil(() => client.State == TcpState.TimeWait && server.State == TcpState.Closed, TimeSpan.FromSeconds(5)));
+        net.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(TcpState.Closed, client.State);
+        Assert.Equal(0, client.Statistics.Retransmissions);
+        listener.Dispose();
+    }
+
+    [Fact]
+    public void ConnectToAClosedPortIsRefused()
+    {
+        using TwoStacks net = new();
+        TcpSocket client = net.A.Sockets.CreateTcpSocket();
+        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 81), net.Now);
+        Assert.True(net.RunUntil(() => client.State == TcpState.Closed, TimeSpan.FromSeconds(5)));
+        Assert.True(client.TryTakeError(out SocketError error));
+        Assert.Equal(SocketError.ConnectionRefused, error);
+        Assert.Equal(1, net.B.Counters.TcpResetsSent);
+    }
+
+    [Fact]
+    public void ConnectToAnAbsentHostTimesOutAfterSynRetries()
+    {
+        using TwoStacks net = new();
+        TcpSocket client = net.A.Sockets.CreateTcpSocket(new TcpSocketOptions { MaxSynRetransmissions = 2 });
+        net.A.Connect(client, new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.77"), 80), net.Now);
+        Assert.True(net.RunUntil(() => client.State == TcpState.Closed, TimeSpan.FromSeconds(30)));
+        Assert.True(client.TryTakeError(out SocketError error));
+        Assert.Equal(SocketError.HostUnreachable, error); // ARP failed: ICMP host unreachable was a soft error
+    }
+
+    [Theory]
+    [InlineData(0.01, 1)]
+    [InlineData(0.05, 2)]
+    public void BulkTransferSurvivesLossReorderingDuplicationAndCorruption(double chance, int seed)
+    {
+        FaultOptions faults = new() { DropChance = chance, CorruptChance = chance / 2, DuplicateChance = chance / 2, ReorderChance = chance, Seed = seed };
+        using TwoStacks net = new(faults, faults with { Seed = seed + 50 });
+        (TcpSocket client, TcpSocket server, _) = Connect(net);
+        byte[] data = RandomNumberGenerator.GetBytes(2_000_000);
+        byte[] got = Transfer(net, client, server, data, TimeSpan.FromMinutes(10));
+        Assert.True(data.Length == got.Length, $"got {got.Length}: client {client.State} {client.Error} {client.Statistics} server {server.State} {server.Statistics}");
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(got));
+        byte[] back = Transfer(net, server, client, data, TimeSpan.FromMinutes(10));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
+        Assert.True(client.Statistics.Retransmissions + server.Statistics.Retransmissions > 0);
+    }
+}
