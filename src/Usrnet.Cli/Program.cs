@@ -20,6 +20,9 @@ Command root = new("usrnet", "A user-space TCP/IP stack over a Linux TAP device,
     TracerouteCommand.Create(),
     UdpEchoCommand.Create(),
     UdpCatCommand.Create(),
+    TcpEchoCommand.Create(),
+    TcpCatCommand.Create(),
+    BenchCommand.Create(),
 };
 
 ParseResult parse = root.Parse(args.Length == 0 ? ["--help"] : args);

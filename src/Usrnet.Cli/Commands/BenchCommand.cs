@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Usrnet.Sockets.Tcp;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary>
+/// <c>usrnet bench reader|writer</c>, smoltcp's benchmark shape: the stack listens on 1234 and sends
+/// BYTES to whoever connects (the client reads), or on 1235 and receives BYTES (the client writes),
+/// then prints the throughput. The client is any kernel program, e.g. <c>nc 10.0.0.102 1234 &gt; /dev/null</c>.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>smoltcp's benchmark transfers 10^9 bytes.</summary>
+    private const long DefaultBytes = 1_000_000_000;
+
+    public static Command Create()
+    {
+        Command bench = new("bench", "Measure TCP throughput against a kernel client (smoltcp's benchmark shape)");
+        bench.Subcommands.Add(Create("reader", 1234, "the client reads: the stack listens on 1234 and sends BYTES"));
+        bench.Subcommands.Add(Create("writer", 1235, "the client writes: the stack listens on 1235 and receives BYTES"));
+        return bench;
+    }
+
+    private static Command Create(string name, ushort defaultPort, string description)
+    {
+        StackOptions stack = new();
+        Option<long> bytes = new("--bytes") { Description = $"bytes to transfer (default {DefaultBytes})", HelpName = "BYTES", DefaultValueFactory = _ => DefaultBytes };
+        Option<int> port = new("--port") { Description = $"port to listen on (default {defaultPort})", HelpName = "PORT", DefaultValueFactory = _ => defaultPort };
+        Option<int> buffer = new("--buffer") { Description = "TCP send and receive buffer size in bytes (default 1 MiB)", HelpName = "BYTES", DefaultValueFactory = _ => 1 << 20 };
+        Command command = new(name, description) { bytes, port, buffer };
+        stack.AddTo(command);
+        command.SetAction(parse =>
+        {
+            StackSettings settings = stack.Read(parse);
+            long total = parse.GetValue(bytes);
+            int p = parse.GetValue(port);
+            int size = parse.GetValue(buffer);
+            if (total < 1 || p is < 1 or > ushort.MaxValue || size is < 1024 or > 1 << 30)
+            {
+                throw CliError.Usage("bench: --bytes must be positive, --port 1 to 65535, --buffer 1 KiB to 1 GiB");
+            }
+            using StackHost host = StackHost.Start(settings);
+            TcpSocketOptions options = new() { SendBufferSize = size, ReceiveBufferSize = size };
+            return Run(host, name == "reader", (ushort)p, total, options, Console.Out);
+        });
+        return command;
+    }
+
+    internal static int Run(StackHost host, bool stackSends, ushort port, long total, TcpSocketOptions options, TextWriter output)
+    {
+        using TcpListenSocket listener = host.Interface.Sockets.CreateTcpListenSocket(options);
+        listener.Listen(port, backlog: 1);
+        output.WriteLine($"usrnet: bench {(stackSends ? "reader" : "writer")}: listening on port {port}; will {(stackSends ? "send" : "receive")} {total} bytes");
+        output.Flush();
+        TcpSocket? socket = null;
+        host.RunUntil(() => listener.TryAccept(out socket));
+        if (socket is null)
+        {
+            return 1; // interrupted
+        }
+        using TcpSocket connection = socket;
+        byte[] buffer = new byte[1 << 16];
+        long done = 0;
+        long startAllocated = GC.GetTotalAllocatedBytes(precise: true);
+        Stopwatch clock = Stopwatch.StartNew();
+        try
+        {
+            while (!host.IsStopping && done < total && connection.State != TcpState.Closed)
+            {
+                if (stackSends)
+                {
+                    while (done < total && connection.IsSendOpen)
+                    {
+                        int n = connection.Send(buffer.AsSpan(0, (int)Math.Min(buffer.Length, total - done)));
+                        if (n == 0)
+                        {
+                            break;
+                        }
+                        done += n;
+                    }
+                }
+                else
+                {
+                    int n;
+                    while ((n = connection.Receive(buffer)) > 0)
+                    {
+                        done += n;
+                    }
+                    if (connection.IsReceiveComplete)
+                    {
+                        break;
+                    }
+                }
+                host.PollUntil(null);
+            }
+            if (stackSends)
+            {
+                // Done when the client has acknowledged every byte.
+                connection.Shutdown();
+                host.RunUntil(() => connection.BytesUnacknowledged == 0 || connection.State == TcpState.Closed);
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new CliError($"bench: {TcpCatCommand.Describe(e.SocketErrorCode)}");
+        }
+        clock.Stop();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
+        double seconds = clock.Elapsed.TotalSeconds;
+        double gbps = done * 8 / seconds / 1e9;
+        TcpStatistics stats = connection.Statistics;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{done} bytes in {seconds:F3} s: {gbps:F3} Gbps ({(stackSends ? "stack sends" : "stack receives")}); retransmissions {stats.Retransmissions}, allocated {allocated} bytes"));
+        output.Flush();
+        return done == total ? 0 : 1;
+    }
+}

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Usrnet.Sockets.Tcp;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary>
+/// <c>usrnet tcp-echo PORT</c>: a TCP echo server (RFC 862) serving many connections at once until
+/// interrupted. Each connection is echoed until the peer half-closes, then closed after the last byte.
+/// </summary>
+internal static class TcpEchoCommand
+{
+    public static Command Create()
+    {
+        StackOptions stack = new();
+        Argument<int> port = new("PORT") { Description = "TCP port to serve" };
+        Option<int> backlog = new("--backlog") { Description = "connections waiting to be accepted (default 128)", HelpName = "N", DefaultValueFactory = _ => 128 };
+        Option<bool> quiet = new("-q", "--quiet") { Description = "do not print a line per connection" };
+        Command command = new("tcp-echo", "Echo every TCP connection on PORT back to its sender (RFC 862), many at once, until interrupted") { port, backlog, quiet };
+        stack.AddTo(command);
+        command.SetAction(parse =>
+        {
+            StackSettings settings = stack.Read(parse);
+            int p = parse.GetValue(port);
+            if (p is < 1 or > ushort.MaxValue)
+            {
+                throw CliError.Usage($"tcp-echo: port {p} out of range (1 to 65535)");
+            }
+            int b = parse.GetValue(backlog);
+            if (b < 1)
+            {
+                throw CliError.Usage($"tcp-echo: --backlog must be at least 1");
+            }
+            using StackHost host = StackHost.Start(settings);
+            return Run(host, settings, (ushort)p, b, parse.GetValue(quiet), Console.Out);
+        });
+        return command;
+    }
+
+    internal static int Run(StackHost host, StackSettings settings, ushort port, int backlog, bool quiet, TextWriter output)
+    {
+        using TcpListenSocket listener = host.Interface.Sockets.CreateTcpListenSocket();
+        try
+        {
+            listener.Listen(port, backlog);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new CliError($"tcp-echo: port {port} is already in use");
+        }
+        output.WriteLine($"usrnet: tcp echo on {settings.Address.Address}:{port} (Ctrl-C to stop)");
+        output.Flush();
+        List<TcpSocket> connections = [];
+        byte[] buffer = new byte[64 * 1024];
+        long accepted = 0, echoed = 0;
+        while (!host.IsStopping)
+        {
+            while (listener.TryAccept(out TcpSocket connection))
+            {
+                connections.Add(connection);
+                accepted++;
+                if (!quiet)
+                {
+                    output.WriteLine($"accepted {connection.RemoteEndpoint}");
+                }
+            }
+            for (int i = connections.Count - 1; i >= 0; i--)
+            {
+                TcpSocket c = connections[i];
+                echoed += Echo(c, buffer);
+                if (c.State == TcpState.Closed || (c.IsReceiveComplete && c.State is TcpState.TimeWait or TcpState.LastAck or TcpState.Closing))
+                {
+                    if (!quiet)
+                    {
+                        string how = c.Error is SocketError.Success ? "closed" : $"ended: {c.Error}";
+                        output.WriteLine($"{how} {c.RemoteEndpoint} after {c.Statistics.BytesReceived} bytes");
+                    }
+                    c.Dispose();
+                    connections.RemoveAt(i);
+                }
+            }
+            output.Flush();
+            host.PollUntil(null);
+        }
+        foreach (TcpSocket c in connections)
+        {
+            c.Abort();
+            c.Dispose();
+        }
+        host.PollUntil(Instant.Now); // send the resets
+        output.WriteLine($"usrnet: {accepted} connections, {echoed} bytes echoed");
+        UpCommand.PrintCounters(host.Interface.Counters, output);
+        return 0;
+    }
+
+    /// <summary>Moves what arrived to the send buffer, as much as it has room for; closes after the peer did.</summary>
+    private static long Echo(TcpSocket c, byte[] buffer)
+    {
+        long moved = 0;
+        while (c.CanReceive && c.IsSendOpen)
+        {
+            int room = c.Options.SendBufferSize - c.BytesUnacknowledged;
+            if (room <= 0)
+            {
+                break;
+            }
+            int n;
+            try
+            {
+                n = c.Receive(buffer.AsSpan(0, Math.Min(room, buffer.Length)));
+            }
+            catch (SocketException)
+            {
+                break; // reset: noticed by the caller through State and Error
+            }
+            c.Send(buffer.AsSpan(0, n));
+            moved += n;
+        }
+        if (c.IsReceiveComplete && c.IsSendOpen)
+        {
+            c.Shutdown(); // the peer half-closed and everything was echoed: close our side too
+        }
+        return moved;
+    }
+}
