@@ -9,6 +9,11 @@ namespace Usrnet.Iface;
 /// <see cref="ArpCacheOptions.MaxRequests"/> unanswered requests.
 /// </summary>
 /// <remarks>
+/// An entry past its lifetime is not dropped at once: traffic keeps using it while it is verified with
+/// unicast requests to the known MAC (RFC 1122 §2.3.2.1 "unicast poll", Linux's STALE/PROBE), so a
+/// lossy link does not stall every flow each minute. Only when the polls go unanswered does the entry fail.
+/// </remarks>
+/// <remarks>
 /// Ownership: parked frames belong to the cache until it hands them to its host (sent or unreachable).
 /// Never reads a clock: every call takes <c>now</c>.
 /// </remarks>
@@ -96,6 +101,22 @@ public sealed class ArpCache
             e = new Entry { State = EntryState.Failed };
             _entries[address] = e;
         }
+        if (e.State == EntryState.Resolved)
+        {
+            // Past its lifetime: verify it with unicast polls while still using it.
+            e.State = EntryState.Probing;
+            e.RequestsSent = 0;
+            e.NextRequestAt = now;
+        }
+        if (e.State == EntryState.Probing)
+        {
+            host.TransmitParked(now, e.HardwareAddress, frame);
+            if (e.NextRequestAt <= now && e.RequestsSent < _options.MaxRequests)
+            {
+                SendRequest(now, address, e, host);
+            }
+            return;
+        }
         if (e.State == EntryState.Failed && now < e.NextRequestAt)
         {
             // Gave up less than a request interval ago: fail at once rather than send requests faster
@@ -131,7 +152,7 @@ public sealed class ArpCache
         _scratch.Clear();
         foreach ((Ipv4Address address, Entry e) in _entries)
         {
-            if (e.State == EntryState.Resolving && e.NextRequestAt <= now)
+            if (e.State is EntryState.Resolving or EntryState.Probing && e.NextRequestAt <= now)
             {
                 _scratch.Add(address);
             }
@@ -141,6 +162,7 @@ public sealed class ArpCache
             Entry e = _entries[address];
             if (e.RequestsSent >= _options.MaxRequests)
             {
+                // Resolving: give up and tell the senders. Probing: the neighbour is gone; new traffic resolves anew.
                 e.State = EntryState.Failed;
                 e.NextRequestAt = now + _options.RequestInterval; // no new resolution for one interval
                 while (e.Parked.TryDequeue(out PacketBuffer? frame))
@@ -162,7 +184,7 @@ public sealed class ArpCache
         Instant? next = null;
         foreach (Entry e in _entries.Values)
         {
-            if (e.State == EntryState.Resolving)
+            if (e.State is EntryState.Resolving or EntryState.Probing)
             {
                 next = Instant.Min(next, e.NextRequestAt);
             }
@@ -188,7 +210,7 @@ public sealed class ArpCache
     {
         e.RequestsSent++;
         e.NextRequestAt = now + _options.RequestInterval;
-        host.SendArpRequest(now, address);
+        host.SendArpRequest(now, address, e.State == EntryState.Probing ? e.HardwareAddress : null);
     }
 
     private bool MakeRoom(Instant now)
@@ -202,7 +224,7 @@ public sealed class ArpCache
         Instant victimExpiry = default;
         foreach ((Ipv4Address address, Entry e) in _entries)
         {
-            if (e.State == EntryState.Failed || (e.State == EntryState.Resolved && e.ExpiresAt <= now))
+            if (e.State == EntryState.Failed || (e.State is EntryState.Resolved or EntryState.Probing && e.ExpiresAt <= now))
             {
                 victim = address;
                 break;
@@ -226,6 +248,7 @@ public sealed class ArpCache
         Failed,
         Resolving,
         Resolved,
+        Probing,
     }
 
     private sealed class Entry

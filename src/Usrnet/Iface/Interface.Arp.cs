@@ -60,11 +60,11 @@ public sealed partial class Interface
         Transmit(now, frame);
     }
 
-    void IArpCacheHost.SendArpRequest(Instant now, Ipv4Address target)
+    void IArpCacheHost.SendArpRequest(Instant now, Ipv4Address target, EthernetAddress? destination)
     {
         if (Address is { } address)
         {
-            SendArp(now, EthernetAddress.Broadcast, new ArpHeader(ArpOperation.Request, HardwareAddress, address.Address, EthernetAddress.Zero, target));
+            SendArp(now, destination ?? EthernetAddress.Broadcast, new ArpHeader(ArpOperation.Request, HardwareAddress, address.Address, EthernetAddress.Zero, target));
             Counters.ArpRequestsSent++;
         }
     }

@@ -210,11 +210,41 @@ public sealed class ArpCacheTests : IDisposable
         Assert.False(cache.TryLookup(Neighbor, At(60), out _));
         Assert.Empty(cache.ResolvedEntries(At(60)));
 
+        // Past its lifetime the entry is still used, and verified with a unicast poll (RFC 1122 §2.3.2.1).
         cache.Send(At(60), Neighbor, RecordingArpCacheHost.Frame(1), _host);
 
-        Assert.Equal([(At(60), Neighbor)], _host.Requests);
-        Assert.Empty(_host.Transmitted);
+        Assert.Empty(_host.Requests);
+        Assert.Equal([(At(60), Neighbor)], _host.UnicastPolls);
+        Assert.Equal([(At(60), NeighborMac, 1)], _host.Transmitted);
+        Assert.Equal(0, cache.ParkedCount);
+    }
+
+    [Fact]
+    public void ArpCacheStaleEntryThatAnswersNoPollFailsAndTrafficResolvesAnew()
+    {
+        var cache = new ArpCache();
+        cache.Update(At(0), Neighbor, NeighborMac, create: true, _host);
+        cache.Send(At(60), Neighbor, RecordingArpCacheHost.Frame(1), _host);
+        cache.Poll(At(61), _host);
+        cache.Poll(At(62), _host);
+        Assert.Equal(3, _host.UnicastPolls.Count);
+        cache.Poll(At(63), _host); // the third poll went unanswered: the entry fails
+
+        cache.Send(At(64.5), Neighbor, RecordingArpCacheHost.Frame(2), _host);
+        Assert.Equal([(At(64.5), Neighbor)], _host.Requests); // broadcast resolution, frame parked
         Assert.Equal(1, cache.ParkedCount);
+    }
+
+    [Fact]
+    public void ArpCacheStaleEntryIsFreshAgainWhenThePollIsAnswered()
+    {
+        var cache = new ArpCache();
+        cache.Update(At(0), Neighbor, NeighborMac, create: true, _host);
+        cache.Send(At(60), Neighbor, RecordingArpCacheHost.Frame(1), _host);
+        cache.Update(At(60.01), Neighbor, NeighborMac, create: false, _host);
+        Assert.True(cache.TryLookup(Neighbor, At(119), out _));
+        cache.Poll(At(61), _host);
+        Assert.Single(_host.UnicastPolls);
     }
 
     [Fact]

@@ -17,7 +17,19 @@ internal sealed class RecordingArpCacheHost : IArpCacheHost, IDisposable
 
     public static PacketBuffer Frame(int id) => PacketBuffer.Copy([(byte)id, 0xEE]);
 
-    public void SendArpRequest(Instant now, Ipv4Address target) => Requests.Add((now, target));
+    public List<(Instant Now, Ipv4Address Target)> UnicastPolls { get; } = [];
+
+    public void SendArpRequest(Instant now, Ipv4Address target, EthernetAddress? destination)
+    {
+        if (destination is null)
+        {
+            Requests.Add((now, target));
+        }
+        else
+        {
+            UnicastPolls.Add((now, target));
+        }
+    }
 
     public void TransmitParked(Instant now, EthernetAddress destination, PacketBuffer frame)
     {

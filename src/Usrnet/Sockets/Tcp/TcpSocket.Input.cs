@@ -25,6 +25,7 @@ public sealed partial class TcpSocket
         _sndUna = _iss;
         _sndNxt = _iss;
         _sndMax = _iss;
+        _recover = _iss;
         _tsOffset = (uint)_iss.Value;
         NegotiateOptions(syn);
         // RFC 7323 §2.2: the window of a SYN is never scaled.
@@ -141,6 +142,9 @@ public sealed partial class TcpSocket
             _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
             _sndWl1 = seq;
             _sndWl2 = ack;
+            _retries = 0;
+            _rto = _computedRto;
+            _rtoDeadline = null;
             SetState(TcpState.Established);
         }
 
@@ -231,6 +235,7 @@ public sealed partial class TcpSocket
             _sndUna = ack;
             _sndNxt = TcpSeqNumber.Max(_sndNxt, ack);
             _retries = 0;
+            _rto = _computedRto; // the SYN's back-off ends with the handshake
             _rtoDeadline = null;
             _synToSend = false;
             SetState(TcpState.Established);
@@ -282,6 +287,25 @@ public sealed partial class TcpSocket
             }
         }
         int acked = ack - _sndUna;
+        int sackedBefore = _scoreboard.SackedBytes;
+        if (acked > 0)
+        {
+            _scoreboard.Advance(acked);
+        }
+        if (_sackEnabled)
+        {
+            // RFC 2018 §4: blocks are ranges above the cumulative ACK; anything else (D-SACK, stale,
+            // or beyond what we sent) is ignored.
+            foreach (TcpSackBlock block in segment.Options.SackBlocks)
+            {
+                if (block.Right > ack && block.Right <= _sndMax && block.Left < block.Right)
+                {
+                    TcpSeqNumber left = TcpSeqNumber.Max(block.Left, ack);
+                    _scoreboard.Add(left - ack, block.Right - ack);
+                }
+            }
+        }
+        bool newSack = _scoreboard.SackedBytes > sackedBefore - Math.Max(0, acked);
         if (acked > 0)
         {
             int flight = FlightSize;
@@ -303,7 +327,15 @@ public sealed partial class TcpSocket
             {
                 _sndNxt = _sndUna;
             }
+            if (_highRxt < _sndUna)
+            {
+                _highRxt = _sndUna;
+            }
             _retries = 0;
+            // New data acknowledged proves the path works again: leave the backed-off RTO (RFC 6298
+            // §5.5) for the last computed one, rather than wait for a sample Karn's rule may withhold
+            // for several rounds on a lossy path (each further timeout would double it again).
+            _rto = _computedRto;
             // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
             _rtoDeadline = _sndUna == _sndMax ? null : now + _rto;
             _firstUnackedSentAt = now;
@@ -311,13 +343,13 @@ public sealed partial class TcpSocket
             {
                 if (ack >= _recover)
                 {
-                    // RFC 6582 §3.2 step 3: full acknowledgment ends recovery.
+                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: a full acknowledgment ends recovery.
                     _inRecovery = false;
-                    _cc.SetWindow(Math.Min(_cc.SlowStartThreshold, Math.Max(FlightSize, 0) + _sndMss));
+                    _cc.SetWindow(_sackEnabled ? _cc.SlowStartThreshold : Math.Min(_cc.SlowStartThreshold, Math.Max(FlightSize, 0) + _sndMss));
                 }
-                else
+                else if (!_sackEnabled)
                 {
-                    // Step 4: a partial acknowledgment: resend the next hole, deflate by what was acknowledged.
+                    // RFC 6582 step 4: a partial acknowledgment: resend the next hole, deflate by what was acknowledged.
                     _retransmitNow = true;
                     _cc.SetWindow(_cc.Window - acked + (acked >= _sndMss ? _sndMss : 0));
                 }
@@ -327,28 +359,55 @@ public sealed partial class TcpSocket
                 _cc.OnAck(now, acked, flight);
             }
             _dupAcks = 0;
-            return;
         }
-        // RFC 5681 §2: a duplicate ACK carries no data, does not move the window, and comes while data is outstanding.
-        if (acked == 0 && payloadLength == 0 && !windowChanged && _sndMax != _sndUna && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0)
+        else if (payloadLength == 0 && _sndMax != _sndUna && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (!windowChanged || newSack))
         {
+            // RFC 5681 §2: a duplicate ACK (RFC 6675 also counts one that brings new SACK information).
             _dupAcks++;
-            if (_dupAcks == 3 && (!_inRecovery || ack - 1 > _recover))
+            if (_inRecovery && !_sackEnabled && _dupAcks > 3)
             {
-                // RFC 6582 §3.2 step 2: fast retransmit and enter fast recovery.
-                int ssthresh = _cc.OnFastRetransmit(now, FlightSize);
-                _recover = _sndMax;
-                _inRecovery = true;
-                _retransmitNow = true;
-                _fastRetransmits++;
-                _timedSeq = null;
-                _cc.SetWindow(ssthresh + 3 * _sndMss);
-            }
-            else if (_dupAcks > 3 && _inRecovery)
-            {
-                _cc.SetWindow(_cc.Window + _sndMss); // step 3: inflate for each segment that left the network
+                _cc.SetWindow(_cc.Window + _sndMss); // RFC 6582 step 3: inflate for each segment that left the network
             }
         }
+        if (acked > 0 || newSack)
+        {
+            _tlpSent = false; // RFC 8985 §7.3: an ACK ends the probe episode
+        }
+        int threshold = DuplicateAckThresholdNow();
+        if (!_inRecovery && _sndMax != _sndUna && (_dupAcks >= threshold
+            || (_sackEnabled && _scoreboard.LossBoundary(_sndMss, threshold) > 0))
+            && ack > _recover)
+        {
+            EnterRecovery(now);
+        }
+    }
+
+    /// <summary>
+    /// DupThresh, lowered by early retransmit (RFC 5827 §3.1) when fewer than four segments are
+    /// outstanding and no new data can be sent, so a small window can still recover without a timeout.
+    /// </summary>
+    private int DuplicateAckThresholdNow()
+    {
+        int outstandingSegments = (FlightSize + _sndMss - 1) / Math.Max(1, _sndMss);
+        bool newDataPossible = _tx.Length > _sndNxt - _sndUna && UsableWindow() > 0;
+        return outstandingSegments < 4 && !newDataPossible ? Math.Max(1, outstandingSegments - 1) : DuplicateAckThreshold;
+    }
+
+    /// <summary>
+    /// Fast retransmit (RFC 5681 §3.2, RFC 6582 §3.2 step 2) or, with SACK, loss recovery (RFC 6675 §5):
+    /// ssthresh from the controller; the first unacknowledged segment goes out at once.
+    /// </summary>
+    private void EnterRecovery(Instant now)
+    {
+        int ssthresh = _cc.OnFastRetransmit(now, FlightSize);
+        _recover = _sndMax;
+        _inRecovery = true;
+        _highRxt = _sndUna;
+        _fastRetransmits++;
+        _timedSeq = null;
+        _retransmitNow = true; // RFC 6675 §5 step 4.3 / RFC 5681: the segment at SND.UNA, at once
+        // RFC 6675 §5 step 4.2: cwnd = ssthresh, NextSeg picks what follows; NewReno inflates by the three duplicates.
+        _cc.SetWindow(_sackEnabled ? ssthresh : ssthresh + 3 * _sndMss);
     }
 
     /// <summary>Takes an RTT sample (RFC 6298 §3; RFC 7323 §4.1 with timestamps) and updates the RTO (§2).</summary>
@@ -357,9 +416,9 @@ public sealed partial class TcpSocket
         TimeSpan? sample = null;
         if (_tsEnabled && segment.Options.Timestamps is { EchoReply: not 0 } ts)
         {
-            // Karn's rule in timestamp terms: an echo older than our last timeout belongs to a segment
-            // sent before it, and the ACK that carries it may be answering a retransmission.
-            if (_tsFloorValid && unchecked((int)(ts.EchoReply - _tsRetransmitFloor)) < 0)
+            // Karn's rule in timestamp terms: an echo from before our last timeout may belong to a
+            // segment whose ACK was lost, and would measure the timeout instead of the path.
+            if (_timeoutTimestampValid && unchecked((int)(ts.EchoReply - _timeoutTimestamp)) < 0)
             {
                 return;
             }
@@ -393,6 +452,7 @@ public sealed partial class TcpSocket
         // RFC 6298 §2.3 with a clock granularity G of 1 ms.
         TimeSpan rto = _srtt + TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, 4 * _rttvar.Ticks));
         _rto = rto < _options.MinRetransmissionTimeout ? _options.MinRetransmissionTimeout : rto > _options.MaxRetransmissionTimeout ? _options.MaxRetransmissionTimeout : rto;
+        _computedRto = _rto;
     }
 
     /// <summary>§3.10.7.4 seventh check: place the segment's data, in order or not, and decide when to acknowledge.</summary>

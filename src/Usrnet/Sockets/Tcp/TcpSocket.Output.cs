@@ -8,6 +8,12 @@ public sealed partial class TcpSocket
     /// <summary>Longest wait between zero-window probes (RFC 9293 §3.8.6.1 leaves it open; Linux caps at 120 s).</summary>
     private static readonly TimeSpan s_maxPersistInterval = TimeSpan.FromSeconds(60);
 
+    /// <summary>RFC 8985 §7.2: the smallest probe timeout (10 ms).</summary>
+    private static readonly TimeSpan s_minProbeTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>RFC 8985 §7.2 WCDelAckT: the peer's worst-case delayed-ACK time (200 ms).</summary>
+    private static readonly TimeSpan s_worstCaseDelayedAck = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
     /// Decides the next segment to send, if any, and commits to it: sequence numbers advance and timers
     /// start as if it was sent. The payload is <paramref name="dataLength"/> bytes of the send buffer
@@ -78,6 +84,10 @@ public sealed partial class TcpSocket
             seq = _sndUna;
             dataOffset = 0;
             dataLength = Math.Min(_sndMss, _tx.Length);
+            if (_sndUna + dataLength > _highRxt)
+            {
+                _highRxt = _sndUna + dataLength;
+            }
             _retransmissions++;
             if (_timedSeq is { } t && t > _sndUna)
             {
@@ -88,12 +98,29 @@ public sealed partial class TcpSocket
         }
         _retransmitNow = false;
 
+        if (SackRecovery && CanCarryData() && TryNextSackRetransmission(out int holeOffset, out int holeLength))
+        {
+            // RFC 6675 §4 NextSeg rule 1: the first lost, unSACKed, not yet retransmitted segment.
+            seq = _sndUna + holeOffset;
+            dataOffset = holeOffset;
+            dataLength = holeLength;
+            _highRxt = seq + holeLength;
+            _retransmissions++;
+            header = Finish(now, seq, flags, dataLength);
+            return true;
+        }
+
+        if (_tlpProbeNow && CanCarryData() && TryTailLossProbe(now, out header, out dataOffset, out dataLength))
+        {
+            return true;
+        }
+        _tlpProbeNow = false;
+
         if (CanCarryData())
         {
             int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
             int unsent = Math.Max(0, _tx.Length - unsentOffset);
-            long window = Math.Min(_sndWnd, _cc.Window);
-            int usable = (int)Math.Clamp(window - (_sndNxt - _sndUna), 0, int.MaxValue);
+            int usable = UsableWindow();
             int length = Math.Min(Math.Min(unsent, usable), _sndMss);
             bool finNow = _finQueued && !_finSent && length == unsent && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing;
             if (length > 0 && !ShouldSendData(length, unsent) && !finNow)
@@ -147,6 +174,7 @@ public sealed partial class TcpSocket
                     _rtoDeadline = now + _rto;
                     _firstUnackedSentAt = now;
                 }
+                ArmTailLossProbe(now);
                 return true;
             }
             ArmPersistTimer(now, unsent);
@@ -180,12 +208,13 @@ public sealed partial class TcpSocket
         {
             return null;
         }
-        if (_resetPending || _synToSend || _ackNow || _duplicateAcksOwed > 0 || _retransmitNow || _probeNow || WindowUpdateDue() || HasDataToSend())
+        if (_resetPending || _synToSend || _ackNow || _duplicateAcksOwed > 0 || _retransmitNow || _tlpProbeNow || _probeNow || WindowUpdateDue() || HasDataToSend())
         {
             return now;
         }
         Instant? next = _rtoDeadline;
         next = Instant.Min(next, _ackDeadline);
+        next = Instant.Min(next, _tlpDeadline);
         next = Instant.Min(next, _timeWaitDeadline);
         next = Instant.Min(next, _keepAliveDeadline);
         next = Instant.Min(next, _persistDeadline);
@@ -194,6 +223,112 @@ public sealed partial class TcpSocket
             next = Instant.Min(next, _lastActivity + idle);
         }
         return next;
+    }
+
+    /// <summary>
+    /// Bytes of new data the windows allow now: the peer's window, and cwnd less what is in flight —
+    /// RFC 6675's pipe during SACK recovery, plus up to two segments of limited transmit on the first
+    /// duplicate ACKs (RFC 3042).
+    /// </summary>
+    private int UsableWindow()
+    {
+        long inFlight = _sndNxt - _sndUna;
+        long byPeer = _sndWnd - inFlight;
+        long byCongestion;
+        if (SackRecovery)
+        {
+            byCongestion = _cc.Window - Pipe();
+        }
+        else
+        {
+            int limitedTransmit = !_inRecovery && _dupAcks is 1 or 2 ? _dupAcks * _sndMss : 0;
+            byCongestion = _cc.Window + limitedTransmit - inFlight;
+        }
+        return (int)Math.Clamp(Math.Min(byPeer, byCongestion), 0, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Schedules a tail loss probe (RFC 8985 §7.2): PTO = 2·SRTT, plus the peer's worst-case delayed
+    /// ACK when one segment is in flight, no later than the retransmission timer. Only outside
+    /// recovery, with an RTT sample, and once per episode.
+    /// </summary>
+    private void ArmTailLossProbe(Instant now)
+    {
+        if (_inRecovery || _tlpSent || !_haveRtt)
+        {
+            return;
+        }
+        TimeSpan pto = TimeSpan.FromTicks(Math.Max(2 * _srtt.Ticks, s_minProbeTimeout.Ticks));
+        if (FlightSize <= _sndMss)
+        {
+            pto += s_worstCaseDelayedAck;
+        }
+        Instant at = now + pto;
+        _tlpDeadline = _rtoDeadline is { } rto && at >= rto ? null : at;
+    }
+
+    /// <summary>
+    /// The probe itself (RFC 8985 §7.3): one new segment if the peer's window allows, else the last
+    /// segment sent again, so the ACK or SACK it draws reveals a lost tail without a timeout.
+    /// </summary>
+    private bool TryTailLossProbe(Instant now, out TcpHeader header, out int dataOffset, out int dataLength)
+    {
+        _tlpProbeNow = false;
+        header = default;
+        dataOffset = 0;
+        dataLength = 0;
+        int inFlightData = Math.Min(_sndMax - _sndUna, _tx.Length);
+        if (inFlightData <= 0)
+        {
+            return false;
+        }
+        int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
+        int unsent = Math.Max(0, _tx.Length - unsentOffset);
+        long peerRoom = _sndWnd - (_sndNxt - _sndUna);
+        TcpSeqNumber seq;
+        if (unsent > 0 && peerRoom > 0 && _sndNxt == _sndMax)
+        {
+            dataOffset = unsentOffset;
+            dataLength = (int)Math.Min(Math.Min(unsent, peerRoom), _sndMss);
+            seq = _sndNxt;
+            _sndNxt += dataLength;
+            _sndMax = TcpSeqNumber.Max(_sndMax, _sndNxt);
+        }
+        else
+        {
+            dataLength = Math.Min(_sndMss, inFlightData);
+            dataOffset = inFlightData - dataLength;
+            seq = _sndUna + dataOffset;
+            _retransmissions++;
+        }
+        _tlpSent = true;
+        _rtoDeadline = now + _rto; // RFC 8985 §7.3: rearm the RTO after the probe
+        header = Finish(now, seq, TcpFlags.Ack | TcpFlags.Psh, dataLength);
+        return true;
+    }
+
+    /// <summary>RFC 6675 NextSeg rule 1, when cwnd − pipe leaves room for a segment.</summary>
+    private bool TryNextSackRetransmission(out int offset, out int length)
+    {
+        offset = 0;
+        length = 0;
+        if (_cc.Window - Pipe() < _sndMss)
+        {
+            return false;
+        }
+        int boundary = Math.Min(_scoreboard.LossBoundary(_sndMss, DuplicateAckThreshold), _tx.Length);
+        int position = Math.Max(0, _highRxt - _sndUna);
+        while (position < boundary && _scoreboard.SackedRangeEnd(position) is int end && end >= 0)
+        {
+            position = end;
+        }
+        if (position >= boundary)
+        {
+            return false;
+        }
+        offset = position;
+        length = Math.Min(_sndMss, _scoreboard.NextSackedStart(position, boundary) - position);
+        return length > 0;
     }
 
     private bool CanCarryData() => State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
@@ -210,10 +345,9 @@ public sealed partial class TcpSocket
         {
             return true;
         }
-        long window = Math.Min(_sndWnd, _cc.Window);
-        int usable = (int)Math.Clamp(window - (_sndNxt - _sndUna), 0, int.MaxValue);
+        int usable = UsableWindow();
         int length = Math.Min(Math.Min(unsent, usable), _sndMss);
-        return length > 0 && (ShouldSendData(length, unsent) || (_finQueued && !_finSent && length == unsent));
+        return (SackRecovery && TryNextSackRetransmission(out _, out _)) || length > 0 && (ShouldSendData(length, unsent) || (_finQueued && !_finSent && length == unsent));
     }
 
     /// <summary>
@@ -341,7 +475,13 @@ public sealed partial class TcpSocket
         }
         if (_rtoDeadline is { } rto && now >= rto)
         {
+            _tlpDeadline = null;
             OnRetransmissionTimeout(now);
+        }
+        else if (_tlpDeadline is { } tlp && now >= tlp)
+        {
+            _tlpDeadline = null;
+            _tlpProbeNow = true;
         }
         if (_persistDeadline is { } pd && now >= pd)
         {
@@ -393,8 +533,8 @@ public sealed partial class TcpSocket
         _rto = TimeSpan.FromTicks(Math.Min(_rto.Ticks * 2, _options.MaxRetransmissionTimeout.Ticks));
         _rtoDeadline = now + _rto;
         _timedSeq = null;
-        _tsRetransmitFloor = TimestampNow(now);
-        _tsFloorValid = true;
+        _timeoutTimestamp = TimestampNow(now);
+        _timeoutTimestampValid = true;
         if (synchronizing)
         {
             _synToSend = true;
@@ -409,6 +549,7 @@ public sealed partial class TcpSocket
         _inRecovery = false;
         _dupAcks = 0;
         _recover = _sndMax; // RFC 6582 §4
+        _scoreboard.Clear(); // RFC 2018 §8: after a timeout, SACKed data may have been reneged
         if (_sndWnd == 0)
         {
             _probeNow = true;

@@ -7,6 +7,9 @@ public sealed partial class TcpSocket
     /// <summary>RFC 9293 §3.7.1: the MSS assumed when the peer sends none.</summary>
     internal const int DefaultMss = 536;
 
+    /// <summary>DupThresh: duplicate ACKs that signal a loss (RFC 5681 §3.2, RFC 6675 §2).</summary>
+    private const int DuplicateAckThreshold = 3;
+
     /// <summary>Most duplicate ACKs queued in one poll; more would only repeat the same news.</summary>
     private const int MaxDuplicateAcksOwed = 64;
 
@@ -38,8 +41,6 @@ public sealed partial class TcpSocket
     private bool _sackEnabled;
     private uint _tsRecent;
     private uint _tsOffset;
-    private uint _tsRetransmitFloor;          // our timestamp at the last timeout: older echoes give no RTT sample
-    private bool _tsFloorValid;
     private TcpSeqNumber _lastAckSent;
 
     // Closing.
@@ -60,6 +61,9 @@ public sealed partial class TcpSocket
     // Retransmission (RFC 6298) and recovery (RFC 5681, RFC 6582).
     private readonly CongestionController _cc;
     private TimeSpan _rto;
+    private TimeSpan _computedRto;            // the RTO of the last sample, before any back-off
+    private uint _timeoutTimestamp;           // our timestamp at the last timeout: older echoes give no RTT sample
+    private bool _timeoutTimestampValid;
     private TimeSpan _srtt;
     private TimeSpan _rttvar;
     private bool _haveRtt;
@@ -72,6 +76,13 @@ public sealed partial class TcpSocket
     private int _dupAcks;
     private bool _inRecovery;
     private TcpSeqNumber _recover;
+    private readonly SackScoreboard _scoreboard = new();
+    private TcpSeqNumber _highRxt;            // RFC 6675 HighRxt: the highest byte retransmitted in this recovery
+
+    // Tail loss probe (RFC 8985 §7).
+    private Instant? _tlpDeadline;
+    private bool _tlpProbeNow;
+    private bool _tlpSent;                    // one probe per episode, until an ACK arrives
 
     // Other timers.
     private Instant? _timeWaitDeadline;
@@ -98,6 +109,22 @@ public sealed partial class TcpSocket
     /// <summary>Sequence-space bytes sent and not yet acknowledged (RFC 5681 FlightSize).</summary>
     private int FlightSize => _sndMax - _sndUna;
 
+    /// <summary>True when loss recovery is driven by the SACK scoreboard (RFC 6675) rather than NewReno.</summary>
+    private bool SackRecovery => _inRecovery && _sackEnabled;
+
+    /// <summary>
+    /// RFC 6675 §4 SetPipe: bytes believed in flight — outstanding, less SACKed, less deemed lost,
+    /// plus what was retransmitted of the lost.
+    /// </summary>
+    private int Pipe()
+    {
+        int boundary = Math.Min(_scoreboard.LossBoundary(_sndMss), FlightSize);
+        int lost = boundary - _scoreboard.SackedBelow(boundary);
+        int retransmittedUpTo = Math.Clamp(_highRxt - _sndUna, 0, boundary);
+        int retransmitted = retransmittedUpTo - _scoreboard.SackedBelow(retransmittedUpTo);
+        return Math.Max(0, FlightSize - _scoreboard.SackedBytes - lost + retransmitted);
+    }
+
     private void ResetConnectionState()
     {
         _tx.Clear();
@@ -111,14 +138,18 @@ public sealed partial class TcpSocket
         _retries = 0;
         _dupAcks = 0;
         _inRecovery = false;
+        _scoreboard.Clear();
+        _tlpDeadline = null;
+        _tlpProbeNow = _tlpSent = false;
         _timedSeq = null;
-        _tsFloorValid = false;
         _sndWndShift = 0;
         _rcvWndShift = 0;
         _tsEnabled = false;
         _sackEnabled = false;
         _synToSend = true;
         _rto = _options.InitialRetransmissionTimeout;
+        _computedRto = _rto;
+        _timeoutTimestampValid = false;
     }
 
     /// <summary>The window scale we offer: the smallest shift that fits the receive buffer in 16 bits (RFC 7323 §2.2).</summary>

@@ -35,6 +35,7 @@ public sealed partial class TcpSocket : IDisposable
         _tx = new RingBuffer(options.SendBufferSize);
         _rx = new RingBuffer(options.ReceiveBufferSize);
         _rto = options.InitialRetransmissionTimeout;
+        _computedRto = _rto;
         _cc = CongestionController.Create(options.CongestionControl, DefaultMss, options.InitialWindowSegments);
     }
 
@@ -129,6 +130,7 @@ public sealed partial class TcpSocket : IDisposable
         _sndUna = _iss;
         _sndNxt = _iss;
         _sndMax = _iss;
+        _recover = _iss;
         _tsOffset = (uint)_iss.Value; // RFC 7323 §5.4: a per-connection random offset
         _error = SocketError.Success;
         _lastActivity = now;
