@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using Usrnet.Iface;
+using Usrnet.Phy;
 using Usrnet.Sockets.Tcp;
+using Usrnet.Wire;
 
 namespace Usrnet.Cli.Commands;
 
@@ -21,6 +24,7 @@ internal static class BenchCommand
         Command bench = new("bench", "Measure TCP throughput against a kernel client (smoltcp's benchmark shape)");
         bench.Subcommands.Add(Create("reader", 1234, "the client reads: the stack listens on 1234 and sends BYTES"));
         bench.Subcommands.Add(Create("writer", 1235, "the client writes: the stack listens on 1235 and receives BYTES"));
+        bench.Subcommands.Add(CreateInProcess());
         return bench;
     }
 
@@ -47,6 +51,82 @@ internal static class BenchCommand
             return Run(host, name == "reader", (ushort)p, total, options, Console.Out);
         });
         return command;
+    }
+
+    private static Command CreateInProcess()
+    {
+        Option<long> bytes = new("--bytes") { Description = $"bytes to transfer (default {DefaultBytes})", HelpName = "BYTES", DefaultValueFactory = _ => DefaultBytes };
+        Option<int> buffer = new("--buffer") { Description = "TCP send and receive buffer size in bytes (default 1 MiB)", HelpName = "BYTES", DefaultValueFactory = _ => 1 << 20 };
+        Option<int> mtu = new("--mtu") { Description = "MTU of the in-memory link (default 1500)", HelpName = "BYTES", DefaultValueFactory = _ => 1500 };
+        Command command = new("in-process", "Two stacks in this process joined by an in-memory link, one thread: stack A sends BYTES to stack B over TCP (no tap, no root)")
+        {
+            bytes, buffer, mtu,
+        };
+        command.SetAction(parse =>
+        {
+            long total = parse.GetValue(bytes);
+            int size = parse.GetValue(buffer);
+            int linkMtu = parse.GetValue(mtu);
+            if (total < 1 || size is < 1024 or > 1 << 30 || linkMtu is < 576 or > 65535)
+            {
+                throw CliError.Usage("bench in-process: --bytes must be positive, --buffer 1 KiB to 1 GiB, --mtu 576 to 65535");
+            }
+            return RunInProcess(total, new TcpSocketOptions { SendBufferSize = size, ReceiveBufferSize = size }, linkMtu, Console.Out);
+        });
+        return command;
+    }
+
+    internal static int RunInProcess(long total, TcpSocketOptions options, int mtu, TextWriter output)
+    {
+        MemoryLink.CreatePair(out IDevice deviceA, out IDevice deviceB, capabilities: new DeviceCapabilities { Mtu = mtu, MaxSegmentLength = mtu });
+        using Interface a = new(deviceA, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = Ipv4Cidr.Parse("192.0.2.1/24") });
+        using Interface b = new(deviceB, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:02"), Address = Ipv4Cidr.Parse("192.0.2.2/24") });
+        using TcpListenSocket listener = b.Sockets.CreateTcpListenSocket(options);
+        listener.Listen(1235, backlog: 1);
+        TcpSocket sender = a.Sockets.CreateTcpSocket(options);
+        a.Connect(sender, new Ipv4Endpoint(Ipv4Address.Parse("192.0.2.2"), 1235), Instant.Now);
+        TcpSocket? receiver = null;
+        while (receiver is null)
+        {
+            Instant now = Instant.Now;
+            a.Poll(now);
+            b.Poll(now);
+            listener.TryAccept(out receiver);
+        }
+        byte[] chunk = new byte[1 << 16];
+        byte[] sink = new byte[1 << 16];
+        long sent = 0, received = 0;
+        long startAllocated = GC.GetTotalAllocatedBytes(precise: true);
+        Stopwatch clock = Stopwatch.StartNew();
+        while (received < total)
+        {
+            while (sent < total)
+            {
+                int n = sender.Send(chunk.AsSpan(0, (int)Math.Min(chunk.Length, total - sent)));
+                if (n == 0)
+                {
+                    break;
+                }
+                sent += n;
+            }
+            Instant now = Instant.Now;
+            a.Poll(now);
+            b.Poll(now);
+            int r;
+            while ((r = receiver.Receive(sink)) > 0)
+            {
+                received += r;
+            }
+        }
+        clock.Stop();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
+        double seconds = clock.Elapsed.TotalSeconds;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{received} bytes in {seconds:F3} s: {received * 8 / seconds / 1e9:F3} Gbps (two stacks, one thread, MTU {mtu}); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
+        output.Flush();
+        sender.Dispose();
+        receiver.Dispose();
+        return 0;
     }
 
     internal static int Run(StackHost host, bool stackSends, ushort port, long total, TcpSocketOptions options, TextWriter output)

@@ -1,4 +1,5 @@
 using Usrnet.Sockets;
+using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
 
 namespace Usrnet.Tests.StackToStack;
@@ -63,6 +64,42 @@ public class AllocationTests
         Ping(200);
         long before = GC.GetAllocatedBytesForCurrentThread();
         Ping(2000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void TcpBulkTransferAllocatesNothingInSteadyState()
+    {
+        using TwoStacks net = new();
+        using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
+        listener.Listen(80);
+        TcpSocket client = net.A.Sockets.CreateTcpSocket();
+        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(5)));
+        Assert.True(listener.TryAccept(out TcpSocket server));
+        byte[] chunk = new byte[16 * 1024];
+        byte[] sink = new byte[64 * 1024];
+
+        long Pump(long bytes)
+        {
+            long received = 0;
+            while (received < bytes)
+            {
+                client.Send(chunk);
+                net.Settle();
+                int n;
+                while ((n = server.Receive(sink)) > 0)
+                {
+                    received += n;
+                }
+                net.Settle();
+            }
+            return received;
+        }
+
+        Pump(20_000_000); // warm up: windows open, pools filled, code jitted
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Pump(50_000_000);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
