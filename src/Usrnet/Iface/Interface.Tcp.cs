@@ -62,13 +62,30 @@ public sealed partial class Interface
             return;
         }
         TcpFlags flags = segment.Flags;
+        Ipv4Endpoint local = new(ip.Destination, segment.DestinationPort);
+        Ipv4Endpoint remote = new(ip.Source, segment.SourcePort);
+        if ((flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0 && (flags & TcpFlags.Ack) != 0)
+        {
+            // An ACK nobody claims may complete a connection whose SYN was answered with a cookie.
+            foreach (TcpListenSocket listener in Sockets.TcpListeners)
+            {
+                if (listener.Accepts(ip.Destination, segment.DestinationPort) && listener.TryCompleteCookie(now, local, remote, segment, RouteMss) is { } opened)
+                {
+                    opened.Process(now, segment, payload);
+                    return;
+                }
+            }
+        }
         if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
         {
             foreach (TcpListenSocket listener in Sockets.TcpListeners)
             {
                 if (listener.Accepts(ip.Destination, segment.DestinationPort))
                 {
-                    listener.ProcessSyn(now, new Ipv4Endpoint(ip.Destination, segment.DestinationPort), new Ipv4Endpoint(ip.Source, segment.SourcePort), segment, RouteMss);
+                    if (listener.ProcessSyn(now, local, remote, segment, RouteMss) is { } cookieReply)
+                    {
+                        SendTcp(now, ip.Destination, ip.Source, cookieReply, ReadOnlySpan<byte>.Empty);
+                    }
                     return;
                 }
             }

@@ -25,7 +25,10 @@ public sealed class SocketSet
     {
         _random = random ?? new Random();
         InitialSequenceNumbers = new TcpInitialSequenceNumbers(random is null ? null : new Random(random.Next()));
+        SynCookies = new TcpSynCookies(random is null ? null : new Random(random.Next()));
     }
+
+    internal TcpSynCookies SynCookies { get; }
 
     internal TcpInitialSequenceNumbers InitialSequenceNumbers { get; }
 

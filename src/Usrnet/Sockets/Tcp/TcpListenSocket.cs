@@ -5,8 +5,9 @@ namespace Usrnet.Sockets.Tcp;
 
 /// <summary>
 /// A passive open (RFC 9293 §3.10.7.2) with a bounded queue of half-open connections (SYN-RECEIVED)
-/// and a bounded accept queue of established ones. A SYN that finds both full is dropped and counted,
-/// so no state grows without bound under a SYN flood.
+/// and a bounded accept queue of established ones. When the half-open queue is full (a SYN flood),
+/// SYNs are answered with SYN cookies (RFC 4987 §3.6) that keep no state, so legitimate clients still
+/// connect; when the accept queue is full, SYNs are dropped and counted. No state grows without bound.
 /// </summary>
 /// <remarks>
 /// Ownership: connections belong to the listener until <see cref="TryAccept"/> hands them out;
@@ -47,8 +48,17 @@ public sealed class TcpListenSocket : IDisposable
     /// <summary>True when <see cref="TryAccept"/> would return a connection.</summary>
     public bool CanAccept => _accepted.Count > 0;
 
-    /// <summary>SYNs dropped because the queues were full.</summary>
+    /// <summary>SYNs dropped because the accept queue was full.</summary>
     public long SynsDropped { get; private set; }
+
+    /// <summary>SYN-ACKs sent with a cookie because the half-open queue was full.</summary>
+    public long SynCookiesSent { get; private set; }
+
+    /// <summary>Connections opened by a valid returned cookie.</summary>
+    public long SynCookiesAccepted { get; private set; }
+
+    /// <summary>Send SYN cookies when the half-open queue is full (on by default, like Linux's tcp_syncookies=1).</summary>
+    public bool UseSynCookies { get; set; } = true;
 
     /// <summary>Starts listening on <paramref name="port"/> of every local address (or one).</summary>
     /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another listener has the port.</exception>
@@ -111,19 +121,60 @@ public sealed class TcpListenSocket : IDisposable
     internal bool Accepts(Ipv4Address destination, ushort port) =>
         IsListening && LocalEndpoint.Port == port && (LocalEndpoint.Address.IsUnspecified || LocalEndpoint.Address == destination);
 
-    /// <summary>A SYN for this listener: a new connection in SYN-RECEIVED, unless the queues are full.</summary>
-    internal void ProcessSyn(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader syn, int routeMss)
+    /// <summary>
+    /// A SYN for this listener: a new connection in SYN-RECEIVED; or, when the half-open queue is full,
+    /// a stateless SYN-ACK carrying a cookie, returned for the interface to send.
+    /// </summary>
+    internal TcpHeader? ProcessSyn(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader syn, int routeMss)
     {
-        if (_halfOpen.Count >= MaxHalfOpen || _accepted.Count >= Backlog)
+        if (_accepted.Count >= Backlog)
         {
             SynsDropped++;
-            return;
+            return null;
+        }
+        if (_halfOpen.Count >= MaxHalfOpen)
+        {
+            if (!UseSynCookies)
+            {
+                SynsDropped++;
+                return null;
+            }
+            int peerMss = syn.Options.MaximumSegmentSize is ushort m && m > 0 ? m : TcpSocket.DefaultMss;
+            TcpSeqNumber cookie = _set.SynCookies.Create(now, local, remote, syn.SequenceNumber, Math.Min(peerMss, routeMss));
+            SynCookiesSent++;
+            ushort window = (ushort)Math.Min(_socketOptions.ReceiveBufferSize, ushort.MaxValue);
+            return new TcpHeader(local.Port, remote.Port, cookie, syn.SequenceNumber + 1, TcpFlags.Syn | TcpFlags.Ack, window)
+            {
+                Options = new TcpOptions { MaximumSegmentSize = (ushort)Math.Min(routeMss, ushort.MaxValue) },
+            };
         }
         TcpSocket socket = _set.CreateTcpSocket(_socketOptions);
         socket.Listener = this;
         socket.RouteMss = routeMss;
         _halfOpen.Add(socket);
         socket.AcceptSyn(now, local, remote, syn);
+        return null;
+    }
+
+    /// <summary>
+    /// An ACK for this listener's port that no connection claims: if it returns a valid SYN cookie, the
+    /// connection it completes, established and queued for accept (the caller then processes the
+    /// segment on it); otherwise null.
+    /// </summary>
+    internal TcpSocket? TryCompleteCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack, int routeMss)
+    {
+        if (!UseSynCookies || _accepted.Count >= Backlog
+            || !_set.SynCookies.TryValidate(now, local, remote, ack.AcknowledgmentNumber - 1, ack.SequenceNumber - 1, out int mss))
+        {
+            return null;
+        }
+        TcpSocket socket = _set.CreateTcpSocket(_socketOptions);
+        socket.Listener = this;
+        socket.RouteMss = routeMss;
+        socket.AcceptCookie(now, local, remote, ack, mss);
+        SynCookiesAccepted++;
+        _accepted.Enqueue(socket);
+        return socket;
     }
 
     internal void OnEstablished(TcpSocket socket)

@@ -38,6 +38,37 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>
+    /// Opens a connection from a returned SYN cookie (RFC 4987 §3.6): ESTABLISHED at once, with the MSS
+    /// the cookie encoded and none of the other SYN options, which a cookie cannot keep.
+    /// </summary>
+    internal void AcceptCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack, int mss)
+    {
+        LocalEndpoint = local;
+        RemoteEndpoint = remote;
+        ResetConnectionState();
+        _synToSend = false;
+        _iss = ack.AcknowledgmentNumber - 1;
+        _irs = ack.SequenceNumber - 1;
+        _rcvNxt = ack.SequenceNumber;
+        _sndUna = ack.AcknowledgmentNumber;
+        _sndNxt = _sndUna;
+        _sndMax = _sndUna;
+        _recover = _sndUna;
+        _tsOffset = (uint)_iss.Value;
+        _sndMss = Math.Max(1, Math.Min(mss, RouteMss));
+        _cc.SetMss(_sndMss);
+        _cc.SetWindow(Math.Min(_options.InitialWindowSegments * _sndMss, Math.Max(2 * _sndMss, _options.InitialWindowSegments * 1460)));
+        _sndWnd = ack.WindowSize; // no window scaling: the cookie could not keep it
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = ack.SequenceNumber;
+        _sndWl2 = ack.AcknowledgmentNumber;
+        _rcvAdvertisedRight = _rcvNxt + Math.Min(_rx.Free, ushort.MaxValue); // what the SYN-ACK offered
+        _lastAckSent = _rcvNxt;
+        _lastActivity = now;
+        State = TcpState.Established;
+    }
+
+    /// <summary>
     /// Processes one segment for this connection (RFC 9293 §3.10.7.3 and §3.10.7.4). Acknowledgments it
     /// calls for are sent by the next dispatch; a reset to send at once is returned.
     /// </summary>

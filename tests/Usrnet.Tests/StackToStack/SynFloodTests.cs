@@ -1,0 +1,82 @@
+using Usrnet.Sockets;
+using Usrnet.Sockets.Tcp;
+using Usrnet.Wire;
+
+namespace Usrnet.Tests.StackToStack;
+
+public class SynFloodTests
+{
+    /// <summary>A SYN from a forged source that will never answer, as a flood sends them.</summary>
+    private static byte[] ForgedSyn(Ipv4Address source, ushort sourcePort, Ipv4Address destination, ushort port, uint sequence)
+    {
+        TcpHeader syn = new(sourcePort, port, new TcpSeqNumber(sequence), default, TcpFlags.Syn, 64240)
+        {
+            Options = new TcpOptions { MaximumSegmentSize = 1460 },
+        };
+        byte[] packet = new byte[Ipv4Header.Length + syn.Length];
+        syn.WriteTo(packet.AsSpan(Ipv4Header.Length), source, destination);
+        new Ipv4Header(source, destination, IpProtocol.Tcp, syn.Length).WriteTo(packet);
+        return packet;
+    }
+
+    [Fact]
+    public void UnderASynFloodStateStaysBoundedAndARealClientConnectsWithACookie()
+    {
+        using TwoStacks net = new();
+        using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
+        listener.Listen(80, backlog: 16, maxHalfOpen: 8);
+        using RawIpv4Socket raw = net.A.Sockets.CreateRawIpv4Socket(IpProtocol.Tcp, new SocketBufferOptions { SendPackets = 4096, SendBytes = 1 << 20 });
+        for (int i = 0; i < 2000; i++)
+        {
+            Ipv4Address forged = new(10, 0, 0, (byte)(150 + (i % 50)));
+            Assert.True(raw.TrySend(ForgedSyn(forged, (ushort)(1024 + i), TwoStacks.AddressB, 80, (uint)(i * 7919))));
+            if (i % 100 == 0)
+            {
+                net.Settle();
+            }
+        }
+        net.Settle();
+        Assert.Equal(8, listener.HalfOpenCount);
+        Assert.True(listener.SynCookiesSent >= 1990, $"{listener.SynCookiesSent} cookies");
+        Assert.True(net.B.Sockets.Count <= 1 + 8, $"{net.B.Sockets.Count} sockets");
+
+        TcpSocket client = net.A.Sockets.CreateTcpSocket();
+        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(5)));
+        Assert.True(listener.TryAccept(out TcpSocket server));
+        Assert.Equal(1, listener.SynCookiesAccepted);
+        Assert.Equal(TcpState.Established, client.State);
+
+        // The cookie connection carries data both ways; it runs without window scaling, SACK or timestamps.
+        client.Send("hello over a cookie"u8);
+        net.Settle();
+        byte[] buffer = new byte[64];
+        int n = server.Receive(buffer);
+        Assert.Equal("hello over a cookie", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        server.Send(buffer.AsSpan(0, n));
+        net.Settle();
+        Assert.Equal(n, client.Receive(buffer));
+
+        // The half-open entries of the flood expire: their SYN-ACKs are retransmitted, then given up.
+        net.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(0, listener.HalfOpenCount);
+    }
+
+    [Fact]
+    public void AForgedAckWithABadCookieIsReset()
+    {
+        using TwoStacks net = new();
+        using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
+        listener.Listen(80);
+        using RawIpv4Socket raw = net.A.Sockets.CreateRawIpv4Socket(IpProtocol.Tcp);
+        TcpHeader ack = new(40000, 80, new TcpSeqNumber(1000), new TcpSeqNumber(123456), TcpFlags.Ack, 1000);
+        byte[] packet = new byte[Ipv4Header.Length + ack.Length];
+        ack.WriteTo(packet.AsSpan(Ipv4Header.Length), TwoStacks.AddressA, TwoStacks.AddressB);
+        new Ipv4Header(TwoStacks.AddressA, TwoStacks.AddressB, IpProtocol.Tcp, ack.Length).WriteTo(packet);
+        raw.TrySend(packet);
+        net.Settle();
+        Assert.Equal(0, listener.SynCookiesAccepted);
+        Assert.False(listener.CanAccept);
+        Assert.Equal(1, net.B.Counters.TcpResetsSent);
+    }
+}
