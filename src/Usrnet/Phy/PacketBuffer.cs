@@ -16,10 +16,18 @@ namespace Usrnet.Phy;
 public sealed class PacketBuffer : IDisposable
 {
     private const int MaxPooledObjects = 4096;
+
+    /// <summary>
+    /// Size of the array a pooled buffer keeps for itself: enough for any Ethernet frame with a 1500-byte
+    /// MTU plus a virtio-net header. Buffers of this size never touch <see cref="ArrayPool{T}"/>, whose
+    /// shared pool other code may drain or trim, so steady-state traffic allocates nothing.
+    /// </summary>
+    public const int StandardCapacity = 2048;
     private static readonly ConcurrentQueue<PacketBuffer> s_pool = new();
     private static int s_pooledCount;
 
     private byte[]? _array;
+    private byte[]? _ownArray; // kept across uses: standard-size frames reuse it
     private int _length;
 
     private PacketBuffer()
@@ -38,7 +46,14 @@ public sealed class PacketBuffer : IDisposable
         {
             Interlocked.Decrement(ref s_pooledCount);
         }
-        buffer._array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 64));
+        if (length <= StandardCapacity)
+        {
+            buffer._array = buffer._ownArray ??= new byte[StandardCapacity];
+        }
+        else
+        {
+            buffer._array = ArrayPool<byte>.Shared.Rent(length);
+        }
         buffer._length = length;
         return buffer;
     }
@@ -81,7 +96,10 @@ public sealed class PacketBuffer : IDisposable
         }
         _array = null;
         _length = 0;
-        ArrayPool<byte>.Shared.Return(array);
+        if (array != _ownArray)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
         if (Interlocked.Increment(ref s_pooledCount) <= MaxPooledObjects)
         {
             s_pool.Enqueue(this);
