@@ -125,4 +125,30 @@ public class TcpStackToStackTests
         long retransmissions = client.Statistics.Retransmissions + server.Statistics.Retransmissions;
         Assert.True(chance == 0 ? retransmissions == 0 : retransmissions > 0, $"{retransmissions} retransmissions at {chance}");
     }
+
+    [Fact]
+    public void FragmentationNeededLowersTheMssOfTheConnectionItQuotes()
+    {
+        using TwoStacks net = new();
+        (TcpSocket client, TcpSocket server, _) = Connect(net);
+        Assert.Equal(1448, client.Statistics.MaximumSegmentSize);
+
+        // A router on the path says: fragmentation needed, next-hop MTU 1000 (RFC 1191 §4), quoting the
+        // IPv4 header and the first 8 bytes of one of the client's segments.
+        byte[] quoted = new byte[Ipv4Header.Length + 8];
+        new Ipv4Header(TwoStacks.AddressA, TwoStacks.AddressB, IpProtocol.Tcp, 1448 + 32) { DontFragment = true }.WriteTo(quoted);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(quoted.AsSpan(20), client.LocalEndpoint.Port);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(quoted.AsSpan(22), 80);
+        byte[] packet = new byte[Ipv4Header.Length + IcmpV4Message.HeaderLength + quoted.Length];
+        quoted.CopyTo(packet.AsSpan(Ipv4Header.Length + IcmpV4Message.HeaderLength));
+        IcmpV4Message.DestinationUnreachable(IcmpV4Unreachable.FragmentationNeeded, 1000).WriteTo(packet.AsSpan(Ipv4Header.Length));
+        new Ipv4Header(TwoStacks.AddressB, TwoStacks.AddressA, IpProtocol.Icmp, packet.Length - Ipv4Header.Length).WriteTo(packet);
+        using Usrnet.Sockets.RawIpv4Socket raw = net.B.Sockets.CreateRawIpv4Socket(IpProtocol.Icmp);
+        raw.TrySend(packet);
+        net.Settle();
+
+        Assert.Equal(1000 - 40 - 12, client.Statistics.MaximumSegmentSize); // minus IPv4, TCP and timestamps
+        byte[] data = RandomNumberGenerator.GetBytes(200_000);
+        Assert.Equal(data, Transfer(net, client, server, data, TimeSpan.FromSeconds(30)));
+    }
 }
