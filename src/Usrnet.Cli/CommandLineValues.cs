@@ -16,6 +16,10 @@ internal static class CommandLineValues
         return address;
     }
 
+    /// <summary>A port number given on the command line, 1 to 65535.</summary>
+    public static ushort Port(string tool, int port) =>
+        port is >= 1 and <= ushort.MaxValue ? (ushort)port : throw CliError.Usage($"{tool}: port {port} out of range (1 to 65535)");
+
     /// <summary>Seconds as a <see cref="TimeSpan"/>, refusing negatives and NaN.</summary>
     public static TimeSpan Seconds(string option, double seconds, double minimum = 0)
     {

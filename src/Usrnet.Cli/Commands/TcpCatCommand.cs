@@ -27,15 +27,11 @@ internal static class TcpCatCommand
         {
             StackSettings settings = stack.Read(parse);
             Ipv4Address target = CommandLineValues.Destination("tcp-cat", parse.GetValue(address));
-            int p = parse.GetValue(port);
-            if (p is < 1 or > ushort.MaxValue)
-            {
-                throw CliError.Usage($"tcp-cat: port {p} out of range (1 to 65535)");
-            }
+            ushort p = CommandLineValues.Port("tcp-cat", parse.GetValue(port));
             using StackHost host = StackHost.Start(settings);
             using Stream stdin = Console.OpenStandardInput();
             using Stream stdout = Console.OpenStandardOutput();
-            return Run(host, new Ipv4Endpoint(target, (ushort)p), stdin, stdout);
+            return Run(host, new Ipv4Endpoint(target, p), stdin, stdout);
         });
         return command;
     }

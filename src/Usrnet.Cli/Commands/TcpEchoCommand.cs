@@ -21,18 +21,14 @@ internal static class TcpEchoCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            int p = parse.GetValue(port);
-            if (p is < 1 or > ushort.MaxValue)
-            {
-                throw CliError.Usage($"tcp-echo: port {p} out of range (1 to 65535)");
-            }
+            ushort p = CommandLineValues.Port("tcp-echo", parse.GetValue(port));
             int b = parse.GetValue(backlog);
             if (b < 1)
             {
                 throw CliError.Usage($"tcp-echo: --backlog must be at least 1");
             }
             using StackHost host = StackHost.Start(settings);
-            return Run(host, settings, (ushort)p, b, parse.GetValue(quiet), Console.Out);
+            return Run(host, settings, p, b, parse.GetValue(quiet), Console.Out);
         });
         return command;
     }

@@ -26,14 +26,10 @@ internal static class UdpCatCommand
         {
             StackSettings settings = stack.Read(parse);
             Ipv4Address target = CommandLineValues.Destination("udp-cat", parse.GetValue(address));
-            int p = parse.GetValue(port);
-            if (p is < 1 or > ushort.MaxValue)
-            {
-                throw CliError.Usage($"udp-cat: port {p} out of range (1 to 65535)");
-            }
+            ushort p = CommandLineValues.Port("udp-cat", parse.GetValue(port));
             TimeSpan linger = CommandLineValues.Seconds("-w", parse.GetValue(wait));
             using StackHost host = StackHost.Start(settings);
-            return Run(host, new Ipv4Endpoint(target, (ushort)p), linger, Console.In, Console.Out);
+            return Run(host, new Ipv4Endpoint(target, p), linger, Console.In, Console.Out);
         });
         return command;
     }

@@ -17,13 +17,9 @@ internal static class UdpEchoCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            int p = parse.GetValue(port);
-            if (p is < 1 or > ushort.MaxValue)
-            {
-                throw CliError.Usage($"udp-echo: port {p} out of range (1 to 65535)");
-            }
+            ushort p = CommandLineValues.Port("udp-echo", parse.GetValue(port));
             using StackHost host = StackHost.Start(settings);
-            return Run(host, settings, (ushort)p, Console.Out);
+            return Run(host, settings, p, Console.Out);
         });
         return command;
     }
