@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the figures of BENCHMARKS.md on this machine, in a lab of its own (run as root):
-#   * usrnet bench reader / writer over the TAP against kernel clients (socat), RUNS times each;
+#   * usrnet bench reader / writer over the TAP against kernel clients (bench/tcp_recv.py and
+#     tcp_send.py: one large buffer each, no pipe: `head | socat` tops out near 1.5 Gbps itself), RUNS times each;
 #   * usrnet bench in-process (two stacks, one thread, no tap);
 #   * ping RTT, kernel -> usrnet up, and, as a baseline measured in the same run, kernel -> kernel
 #     over the lab's veth and kernel TCP throughput over the same veth (iperf3).
@@ -34,17 +35,17 @@ start() {
 }
 finish() { wait "$stack_pid" || true; stack_pid=; grep Gbps "/tmp/$ns.log"; }
 
-echo "== usrnet bench reader (stack sends $bytes bytes to a kernel socat)"
+echo "== usrnet bench reader (the stack sends $bytes bytes to a kernel client)"
 for _ in $(seq "$runs"); do
   start bench reader --bytes "$bytes"
-  ip netns exec "$ns" socat -u TCP:10.0.0.102:1234 - >/dev/null
+  ip netns exec "$ns" /usr/bin/python3 bench/tcp_recv.py 10.0.0.102 1234 >/dev/null
   finish
 done
 
-echo "== usrnet bench writer (a kernel socat sends $bytes bytes to the stack)"
+echo "== usrnet bench writer (a kernel client sends $bytes bytes to the stack)"
 for _ in $(seq "$runs"); do
   start bench writer --bytes "$bytes"
-  head -c "$bytes" /dev/zero | ip netns exec "$ns" socat -u - TCP:10.0.0.102:1235
+  ip netns exec "$ns" /usr/bin/python3 bench/tcp_send.py 10.0.0.102 1235 "$bytes"
   finish
 done
 
