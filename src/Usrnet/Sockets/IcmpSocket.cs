@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Usrnet.Storage;
 using Usrnet.Wire;
 
 namespace Usrnet.Sockets;
@@ -12,15 +11,13 @@ namespace Usrnet.Sockets;
 public sealed class IcmpSocket : IDisposable
 {
     private readonly SocketSet _set;
-    private readonly PacketQueue<DatagramMetadata> _receiveQueue;
-    private readonly PacketQueue<DatagramMetadata> _sendQueue;
+    private readonly DatagramQueues _queues;
     private bool _disposed;
 
     internal IcmpSocket(SocketSet set, SocketBufferOptions buffers)
     {
         _set = set;
-        _receiveQueue = new PacketQueue<DatagramMetadata>(buffers.ReceivePackets, buffers.ReceiveBytes);
-        _sendQueue = new PacketQueue<DatagramMetadata>(buffers.SendPackets, buffers.SendBytes);
+        _queues = new DatagramQueues(buffers);
     }
 
     /// <summary>The binding; <see cref="IcmpBindingKind.None"/> until <see cref="Bind"/>.</summary>
@@ -30,7 +27,7 @@ public sealed class IcmpSocket : IDisposable
     public byte TimeToLive { get; set; } = Ipv4Header.DefaultTimeToLive;
 
     /// <summary>True when a message is waiting to be read.</summary>
-    public bool CanReceive => !_receiveQueue.IsEmpty;
+    public bool CanReceive => _queues.CanReceive;
 
     /// <summary>Chooses what the socket receives.</summary>
     /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another ICMP socket has the same binding.</exception>
@@ -61,11 +58,11 @@ public sealed class IcmpSocket : IDisposable
         {
             throw new ArgumentException("an ICMP message is at least 8 bytes", nameof(message));
         }
-        if (message.Length > Ipv4Packet.MaxLength - Ipv4Packet.MinHeaderLength || message.Length > _sendQueue.ByteCapacity)
+        if (message.Length > Ipv4Packet.MaxLength - Ipv4Packet.MinHeaderLength || message.Length > _queues.SendCapacity)
         {
             throw new SocketException((int)SocketError.MessageSize);
         }
-        return _sendQueue.TryEnqueue(new DatagramMetadata(new Ipv4Endpoint(destination, 0), TimeToLive), message);
+        return _queues.TryEnqueueSend(new DatagramMetadata(new Ipv4Endpoint(destination, 0), TimeToLive), message);
     }
 
     /// <summary>
@@ -75,19 +72,10 @@ public sealed class IcmpSocket : IDisposable
     public bool TryReceiveFrom(Span<byte> buffer, out int messageLength, out Ipv4Address source, out byte timeToLive)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_receiveQueue.TryPeek(out DatagramMetadata meta, out Span<byte> payload))
-        {
-            messageLength = 0;
-            source = default;
-            timeToLive = 0;
-            return false;
-        }
-        payload[..Math.Min(payload.Length, buffer.Length)].CopyTo(buffer);
-        messageLength = payload.Length;
+        bool received = _queues.TryReceive(buffer, out messageLength, out DatagramMetadata meta);
         source = meta.Remote.Address;
         timeToLive = meta.TimeToLive;
-        _receiveQueue.TryDequeue();
-        return true;
+        return received;
     }
 
     /// <summary>Leaves the socket set.</summary>
@@ -97,13 +85,14 @@ public sealed class IcmpSocket : IDisposable
         {
             _disposed = true;
             _set.Icmp.Remove(this);
+            _queues.Clear();
         }
     }
 
     internal bool Deliver(Ipv4Address source, byte timeToLive, ReadOnlySpan<byte> message) =>
-        _receiveQueue.TryEnqueue(new DatagramMetadata(new Ipv4Endpoint(source, 0), timeToLive), message);
+        _queues.TryEnqueueReceived(new DatagramMetadata(new Ipv4Endpoint(source, 0), timeToLive), message);
 
-    internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> message) => _sendQueue.TryPeek(out metadata, out message);
+    internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> message) => _queues.TryPeekSend(out metadata, out message);
 
-    internal void DequeueOutgoing() => _sendQueue.TryDequeue();
+    internal void DequeueOutgoing() => _queues.DequeueSend();
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Usrnet.Storage;
 using Usrnet.Wire;
 
 namespace Usrnet.Sockets;
@@ -8,23 +7,21 @@ namespace Usrnet.Sockets;
 /// A UDP socket (RFC 768): datagrams to and from any peer through one local port.
 /// </summary>
 /// <remarks>
-/// Ownership: the socket owns its two <see cref="PacketQueue{T}"/>s; data is copied in by
+/// Ownership: the socket owns its two <see cref="Storage.PacketQueue{T}"/>s; data is copied in by
 /// <see cref="TrySendTo"/> and out by <see cref="TryReceiveFrom"/>. Not thread-safe: use it on the
 /// thread that polls its interface.
 /// </remarks>
 public sealed class UdpSocket : IDisposable
 {
     private readonly SocketSet _set;
-    private readonly PacketQueue<DatagramMetadata> _receiveQueue;
-    private readonly PacketQueue<DatagramMetadata> _sendQueue;
+    private readonly DatagramQueues _queues;
     private SocketError _pendingError;
     private bool _disposed;
 
     internal UdpSocket(SocketSet set, SocketBufferOptions buffers)
     {
         _set = set;
-        _receiveQueue = new PacketQueue<DatagramMetadata>(buffers.ReceivePackets, buffers.ReceiveBytes);
-        _sendQueue = new PacketQueue<DatagramMetadata>(buffers.SendPackets, buffers.SendBytes);
+        _queues = new DatagramQueues(buffers);
     }
 
     /// <summary>The local address and port; port 0 while unbound.</summary>
@@ -37,10 +34,10 @@ public sealed class UdpSocket : IDisposable
     public byte TimeToLive { get; set; } = Ipv4Header.DefaultTimeToLive;
 
     /// <summary>True when a datagram is waiting to be read.</summary>
-    public bool CanReceive => !_receiveQueue.IsEmpty;
+    public bool CanReceive => _queues.CanReceive;
 
     /// <summary>True when a datagram is waiting to be sent.</summary>
-    public bool HasPendingSend => !_sendQueue.IsEmpty;
+    public bool HasPendingSend => _queues.HasPendingSend;
 
     /// <summary>Datagrams dropped because the receive queue was full.</summary>
     public long ReceiveQueueDrops { get; private set; }
@@ -82,7 +79,7 @@ public sealed class UdpSocket : IDisposable
         {
             throw new ArgumentException("destination port 0 is reserved", nameof(remote));
         }
-        if (datagram.Length > UdpHeader.MaxPayloadLength || datagram.Length > _sendQueue.ByteCapacity)
+        if (datagram.Length > UdpHeader.MaxPayloadLength || datagram.Length > _queues.SendCapacity)
         {
             throw new SocketException((int)SocketError.MessageSize);
         }
@@ -90,7 +87,7 @@ public sealed class UdpSocket : IDisposable
         {
             Bind(0);
         }
-        return _sendQueue.TryEnqueue(new DatagramMetadata(remote, TimeToLive), datagram);
+        return _queues.TryEnqueueSend(new DatagramMetadata(remote, TimeToLive), datagram);
     }
 
     /// <summary>
@@ -101,17 +98,9 @@ public sealed class UdpSocket : IDisposable
     public bool TryReceiveFrom(Span<byte> buffer, out int datagramLength, out Ipv4Endpoint remote)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_receiveQueue.TryPeek(out DatagramMetadata meta, out Span<byte> payload))
-        {
-            datagramLength = 0;
-            remote = default;
-            return false;
-        }
-        payload[..Math.Min(payload.Length, buffer.Length)].CopyTo(buffer);
-        datagramLength = payload.Length;
+        bool received = _queues.TryReceive(buffer, out datagramLength, out DatagramMetadata meta);
         remote = meta.Remote;
-        _receiveQueue.TryDequeue();
-        return true;
+        return received;
     }
 
     /// <summary>
@@ -133,8 +122,7 @@ public sealed class UdpSocket : IDisposable
         {
             _disposed = true;
             _set.Udp.Remove(this);
-            _receiveQueue.Clear();
-            _sendQueue.Clear();
+            _queues.Clear();
         }
     }
 
@@ -143,7 +131,7 @@ public sealed class UdpSocket : IDisposable
 
     internal bool Deliver(Ipv4Endpoint source, byte timeToLive, ReadOnlySpan<byte> payload)
     {
-        if (_receiveQueue.TryEnqueue(new DatagramMetadata(source, timeToLive), payload))
+        if (_queues.TryEnqueueReceived(new DatagramMetadata(source, timeToLive), payload))
         {
             return true;
         }
@@ -153,7 +141,7 @@ public sealed class UdpSocket : IDisposable
 
     internal void ReportError(SocketError error) => _pendingError = error;
 
-    internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> payload) => _sendQueue.TryPeek(out metadata, out payload);
+    internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> payload) => _queues.TryPeekSend(out metadata, out payload);
 
-    internal void DequeueOutgoing() => _sendQueue.TryDequeue();
+    internal void DequeueOutgoing() => _queues.DequeueSend();
 }
