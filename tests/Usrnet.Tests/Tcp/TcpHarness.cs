@@ -133,15 +133,19 @@ internal sealed class TcpHarness
         return h;
     }
 
-    /// <summary>ESTABLISHED by an active open: SYN, SYN-ACK with <paramref name="peerSynOptions"/>, ACK.</summary>
-    public static TcpHarness Established(TcpSocketOptions? options = null, TcpOptions? peerSynOptions = null, ushort peerWindow = DefaultWindow)
+    /// <summary>
+    /// ESTABLISHED by an active open: SYN, SYN-ACK with <paramref name="peerSynOptions"/> after
+    /// <paramref name="rttMs"/> (the socket's first RTT sample), ACK.
+    /// </summary>
+    public static TcpHarness Established(TcpSocketOptions? options = null, TcpOptions? peerSynOptions = null, ushort peerWindow = DefaultWindow, int rttMs = 0)
     {
         TcpHarness h = SynSent(options);
         TcpOptions peer = peerSynOptions ?? PlainSynOptions;
         if (peer.Timestamps is { } ts)
         {
-            peer = peer with { Timestamps = (ts.Value, h.TsVal) };
+            peer = peer with { Timestamps = (ts.Value, h.TsVal) }; // echo our SYN's TSval
         }
+        h.AdvanceMs(rttMs);
         h.Send(new Seg { Flags = TcpFlags.Syn | TcpFlags.Ack, Seq = RemoteIss, Ack = h.Local(0), Window = peerWindow, Options = peer });
         SentSegment ack = h.Recv();
         Assert.Equal(TcpFlags.Ack, ack.Flags);
