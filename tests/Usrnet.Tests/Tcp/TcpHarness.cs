@@ -73,6 +73,12 @@ internal sealed class TcpHarness
     /// <summary>Window the peer advertises, and the one we advertise with an empty default buffer.</summary>
     public const ushort DefaultWindow = 65535;
 
+    /// <summary>
+    /// The window we advertise once the peer's FIN is in: the FIN took one sequence number of the
+    /// window offered before it, and the right edge never moves left (RFC 9293 §3.8.6).
+    /// </summary>
+    public const ushort WindowAfterFin = DefaultWindow - 1;
+
     /// <summary>Options of the socket under test unless a test gives its own.</summary>
     public static readonly TcpSocketOptions DefaultOptions = new() { ReceiveBufferSize = DefaultReceiveBuffer };
 
@@ -232,7 +238,7 @@ internal sealed class TcpHarness
     {
         TcpHarness h = FinWait2(options);
         h.Send(new Seg { Flags = TcpFlags.Fin | TcpFlags.Ack, Seq = h.Remote(0), Ack = h.Local(1) });
-        h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1) });
+        h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin });
         Assert.Equal(TcpState.TimeWait, h.Socket.State);
         return h;
     }
@@ -242,7 +248,7 @@ internal sealed class TcpHarness
     {
         TcpHarness h = Established(options);
         h.Send(new Seg { Flags = TcpFlags.Fin | TcpFlags.Ack, Seq = h.Remote(0), Ack = h.Local(0) });
-        h.Recv(new Seg { Seq = h.Local(0), Ack = h.Remote(1) });
+        h.Recv(new Seg { Seq = h.Local(0), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin });
         Assert.Equal(TcpState.CloseWait, h.Socket.State);
         return h;
     }
@@ -252,7 +258,7 @@ internal sealed class TcpHarness
     {
         TcpHarness h = CloseWait(options);
         h.Socket.Shutdown();
-        h.Recv(new Seg { Flags = TcpFlags.Fin | TcpFlags.Ack, Seq = h.Local(0), Ack = h.Remote(1) });
+        h.Recv(new Seg { Flags = TcpFlags.Fin | TcpFlags.Ack, Seq = h.Local(0), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin });
         Assert.Equal(TcpState.LastAck, h.Socket.State);
         return h;
     }
@@ -262,7 +268,7 @@ internal sealed class TcpHarness
     {
         TcpHarness h = FinWait1(options);
         h.Send(new Seg { Flags = TcpFlags.Fin | TcpFlags.Ack, Seq = h.Remote(0), Ack = h.Local(0) });
-        h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1) });
+        h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin });
         Assert.Equal(TcpState.Closing, h.Socket.State);
         return h;
     }
