@@ -38,7 +38,7 @@ public sealed class KernelClientEchoesThroughTcpEcho(ITestOutputHelper output)
         Assert.Equal(0, ended.ExitCode);
         LabStack.AssertNoException(ended);
         Assert.Equal(1, TcpPeers.CountLines(ended.StandardOutput, $@"^accepted {Kernel}:\d+$"));
-        Assert.Equal(1, TcpPeers.CountLines(ended.StandardOutput, $@"^closed {Kernel}:\d+ after {Bytes} bytes$"));
+        Assert.Equal(1, TcpPeers.CountLines(ended.StandardOutput, $@"^closed {Kernel}:\d+ after {Bytes} bytes \(retransmissions \d+, timeouts \d+, fast retransmits \d+\)$"));
         Assert.Contains($"usrnet: 1 connections, {Bytes} bytes echoed", ended.StandardOutput, StringComparison.Ordinal);
     }
 
@@ -64,7 +64,7 @@ public sealed class KernelClientEchoesThroughTcpEcho(ITestOutputHelper output)
         Assert.Equal(0, ended.ExitCode);
         LabStack.AssertNoException(ended);
         Assert.Equal(Connections, TcpPeers.CountLines(ended.StandardOutput, $@"^accepted {Kernel}:\d+$"));
-        Assert.Equal(Connections, TcpPeers.CountLines(ended.StandardOutput, $@"^closed {Kernel}:\d+ after {Bytes} bytes$"));
+        Assert.Equal(Connections, TcpPeers.CountLines(ended.StandardOutput, $@"^closed {Kernel}:\d+ after {Bytes} bytes \(retransmissions \d+, timeouts \d+, fast retransmits \d+\)$"));
         Assert.Contains($"usrnet: {Connections} connections, {Connections * Bytes} bytes echoed", ended.StandardOutput, StringComparison.Ordinal);
         IReadOnlyDictionary<string, long> counters = ToolOutput.Counters(ended.StandardOutput);
         // Not asserted here (whether the tap's queue overflows under 100 initial windows at once is

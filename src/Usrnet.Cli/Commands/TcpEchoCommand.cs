@@ -69,7 +69,8 @@ internal static class TcpEchoCommand
                     if (!quiet)
                     {
                         string how = c.Error is SocketError.Success ? "closed" : $"ended: {c.Error}";
-                        output.WriteLine($"{how} {c.RemoteEndpoint} after {c.Statistics.BytesReceived} bytes");
+                        TcpStatistics st = c.Statistics;
+                        output.WriteLine($"{how} {c.RemoteEndpoint} after {st.BytesReceived} bytes (retransmissions {st.Retransmissions}, timeouts {st.Timeouts}, fast retransmits {st.FastRetransmits})");
                     }
                     c.Dispose();
                     connections.RemoveAt(i);
@@ -80,6 +81,10 @@ internal static class TcpEchoCommand
         }
         foreach (TcpSocket c in connections)
         {
+            if (!quiet)
+            {
+                output.WriteLine($"aborting {c} {c.Statistics}");
+            }
             c.Abort();
             c.Dispose();
         }

@@ -151,4 +151,37 @@ public class TcpStackToStackTests
         byte[] data = RandomNumberGenerator.GetBytes(200_000);
         Assert.Equal(data, Transfer(net, client, server, data, TimeSpan.FromSeconds(30)));
     }
+
+    [Fact]
+    public void DataSegmentsCarryingSackBlocksStayWithinTheMtu()
+    {
+        // Drop A's 30th data frame to B, so B holds out-of-order data (and SACKs it) while it sends a
+        // bulk transfer of its own to A: its full-sized data segments then also carry SACK blocks.
+        int dataFrames = 0;
+        using TwoStacks net = new(wrapA: d => new DroppingDevice(d, (i, f) => f.Length > 1000 && ++dataFrames == 30));
+        (TcpSocket client, TcpSocket server, _) = Connect(net);
+        byte[] up = RandomNumberGenerator.GetBytes(400_000);
+        byte[] down = RandomNumberGenerator.GetBytes(400_000);
+        int upSent = 0, downSent = 0;
+        MemoryStream upGot = new(), downGot = new();
+        byte[] buffer = new byte[65536];
+        for (int step = 0; step < 20_000 && (upGot.Length < up.Length || downGot.Length < down.Length); step++)
+        {
+            upSent += client.Send(up.AsSpan(upSent));
+            downSent += server.Send(down.AsSpan(downSent));
+            int n;
+            while ((n = server.Receive(buffer)) > 0)
+            {
+                upGot.Write(buffer, 0, n);
+            }
+            while ((n = client.Receive(buffer)) > 0)
+            {
+                downGot.Write(buffer, 0, n);
+            }
+            net.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        Assert.Equal(up, upGot.ToArray());
+        Assert.Equal(down, downGot.ToArray());
+        Assert.Equal(0, net.A.Counters.DroppedTooBig + net.B.Counters.DroppedTooBig);
+    }
 }

@@ -287,7 +287,10 @@ public sealed partial class TcpSocket
         long window = Math.Max(0, _rcvAdvertisedRight - _rcvNxt);
         if (segmentLength == 0)
         {
-            return window == 0 ? seq == _rcvNxt : _rcvNxt <= seq && seq - _rcvNxt < window;
+            // RFC 9293 wants RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND; like Linux, also take a bare ACK at
+            // the window's right edge: a peer whose data we lost sends its ACKs from beyond it, and
+            // refusing them would hide every acknowledgment it sends (a deadlock under loss).
+            return window == 0 ? seq == _rcvNxt : _rcvNxt <= seq && seq - _rcvNxt <= window;
         }
         if (window == 0)
         {
@@ -404,11 +407,22 @@ public sealed partial class TcpSocket
         {
             _tlpSent = false; // RFC 8985 §7.3: an ACK ends the probe episode
         }
+        if (SackRecovery && acked == 0 && _highRxt > _sndUna
+            && _scoreboard.SackedBytes - _sackedAtFirstHoleResend > DuplicateAckThreshold * _sndMss)
+        {
+            // The hole at SND.UNA was resent, yet DupThresh segments sent after it have been SACKed
+            // while it was not: the retransmission was lost too (what RACK, RFC 8985, detects by time).
+            // Scan the holes again from SND.UNA instead of waiting for the timeout.
+            _highRxt = _sndUna;
+            _sackedAtFirstHoleResend = _scoreboard.SackedBytes;
+        }
         int threshold = DuplicateAckThresholdNow();
         if (!_inRecovery && _sndMax != _sndUna && (_dupAcks >= threshold
             || (_sackEnabled && _scoreboard.LossBoundary(_sndMss, threshold) > 0))
-            && ack > _recover)
+            && (ack > _recover || _sackEnabled))
         {
+            // RFC 6582 §3.2 step 1 guards NewReno against a false fast retransmit after a timeout; with
+            // SACK the scoreboard tells real losses apart, and RFC 6675 §5 has no such guard.
             EnterRecovery(now);
         }
     }

@@ -72,7 +72,7 @@ public sealed partial class TcpSocket
         {
             // Pure ACKs: one carrying data would not count as a duplicate at the sender (RFC 5681 §2).
             _duplicateAcksOwed--;
-            header = Finish(now, _sndNxt, TcpFlags.Ack, 0);
+            header = Finish(now, _sndMax, TcpFlags.Ack, 0); // SND.MAX: after a timeout rewound SND.NXT, the peer may already hold more
             return true;
         }
         TcpFlags flags = TcpFlags.Ack;
@@ -83,11 +83,12 @@ public sealed partial class TcpSocket
             _retransmitNow = false;
             seq = _sndUna;
             dataOffset = 0;
-            dataLength = Math.Min(_sndMss, _tx.Length);
+            dataLength = Math.Min(SegmentDataLimit(), _tx.Length);
             if (_sndUna + dataLength > _highRxt)
             {
                 _highRxt = _sndUna + dataLength;
             }
+            _sackedAtFirstHoleResend = _scoreboard.SackedBytes;
             _retransmissions++;
             if (_timedSeq is { } t && t > _sndUna)
             {
@@ -105,6 +106,10 @@ public sealed partial class TcpSocket
             dataOffset = holeOffset;
             dataLength = holeLength;
             _highRxt = seq + holeLength;
+            if (holeOffset == 0)
+            {
+                _sackedAtFirstHoleResend = _scoreboard.SackedBytes;
+            }
             _retransmissions++;
             header = Finish(now, seq, flags, dataLength);
             return true;
@@ -118,10 +123,16 @@ public sealed partial class TcpSocket
 
         if (CanCarryData())
         {
+            SkipSackedData();
+            seq = _sndNxt;
             int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
             int unsent = Math.Max(0, _tx.Length - unsentOffset);
             int usable = UsableWindow();
-            int length = Math.Min(Math.Min(unsent, usable), _sndMss);
+            int length = Math.Min(Math.Min(unsent, usable), SegmentDataLimit());
+            if (_sndNxt < _sndMax)
+            {
+                length = Math.Min(length, _scoreboard.NextSackedStart(unsentOffset, int.MaxValue) - unsentOffset);
+            }
             bool finNow = _finQueued && !_finSent && length == unsent && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing;
             if (length > 0 && !ShouldSendData(length, unsent) && !finNow)
             {
@@ -189,7 +200,7 @@ public sealed partial class TcpSocket
         }
         if (_ackNow || WindowUpdateDue())
         {
-            header = Finish(now, _sndNxt, TcpFlags.Ack, 0);
+            header = Finish(now, _sndMax, TcpFlags.Ack, 0); // SND.MAX: after a timeout rewound SND.NXT, the peer may already hold more
             return true;
         }
         return false;
@@ -289,14 +300,14 @@ public sealed partial class TcpSocket
         if (unsent > 0 && peerRoom > 0 && _sndNxt == _sndMax)
         {
             dataOffset = unsentOffset;
-            dataLength = (int)Math.Min(Math.Min(unsent, peerRoom), _sndMss);
+            dataLength = (int)Math.Min(Math.Min(unsent, peerRoom), SegmentDataLimit());
             seq = _sndNxt;
             _sndNxt += dataLength;
             _sndMax = TcpSeqNumber.Max(_sndMax, _sndNxt);
         }
         else
         {
-            dataLength = Math.Min(_sndMss, inFlightData);
+            dataLength = Math.Min(SegmentDataLimit(), inFlightData);
             dataOffset = inFlightData - dataLength;
             seq = _sndUna + dataOffset;
             _retransmissions++;
@@ -305,6 +316,41 @@ public sealed partial class TcpSocket
         _rtoDeadline = now + _rto; // RFC 8985 §7.3: rearm the RTO after the probe
         header = Finish(now, seq, TcpFlags.Ack | TcpFlags.Psh, dataLength);
         return true;
+    }
+
+    /// <summary>
+    /// Most payload one segment may carry: the MSS, less the SACK option it will carry while we hold
+    /// out-of-order data (the MSS already allows for timestamps), so segments stay within the MTU
+    /// (RFC 9293 §3.7.1: the MSS bounds data, the IP datagram must still fit).
+    /// </summary>
+    private int SegmentDataLimit()
+    {
+        if (!_sackEnabled || _assembler.IsEmpty)
+        {
+            return _sndMss;
+        }
+        int blocks = Math.Min(_assembler.RangeCount, TcpOptions.MaxSackBlocks(_tsEnabled));
+        int sackOption = 4 + 8 * blocks; // kind, length, the blocks, two NOPs to align (RFC 2018 §3)
+        return Math.Max(1, _sndMss - sackOption);
+    }
+
+    /// <summary>
+    /// After a timeout rewound SND.NXT, what the peer has SACKed is not sent again (RFC 6675 §5.1:
+    /// retransmit only what the scoreboard does not show as received).
+    /// </summary>
+    private void SkipSackedData()
+    {
+        if (_sndNxt >= _sndMax || _scoreboard.IsEmpty)
+        {
+            return;
+        }
+        int offset = _sndNxt - _sndUna;
+        int end;
+        while ((end = _scoreboard.SackedRangeEnd(offset)) >= 0)
+        {
+            offset = end;
+        }
+        _sndNxt = TcpSeqNumber.Min(_sndUna + offset, _sndMax);
     }
 
     /// <summary>RFC 6675 NextSeg rule 1, when cwnd − pipe leaves room for a segment.</summary>
@@ -327,7 +373,7 @@ public sealed partial class TcpSocket
             return false;
         }
         offset = position;
-        length = Math.Min(_sndMss, _scoreboard.NextSackedStart(position, boundary) - position);
+        length = Math.Min(SegmentDataLimit(), _scoreboard.NextSackedStart(position, boundary) - position);
         return length > 0;
     }
 
@@ -549,7 +595,13 @@ public sealed partial class TcpSocket
         _inRecovery = false;
         _dupAcks = 0;
         _recover = _sndMax; // RFC 6582 §4
-        _scoreboard.Clear(); // RFC 2018 §8: after a timeout, SACKed data may have been reneged
+        if (_retries > 1)
+        {
+            // RFC 2018 §8: the receiver may have reneged on what it SACKed. Trust the scoreboard for the
+            // first timeout (skipping SACKed data then saves most of the resend, as Linux does); clear
+            // it if that did not help.
+            _scoreboard.Clear();
+        }
         if (_sndWnd == 0)
         {
             _probeNow = true;
