@@ -100,6 +100,30 @@ public sealed partial class TcpSocket
             return null;
         }
 
+        if (syn && !rst && State == TcpState.SynReceived && seq == _irs)
+        {
+            TcpSeqNumber synAck = segment.AcknowledgmentNumber;
+            if ((flags & TcpFlags.Ack) != 0 && _sndUna < synAck && synAck <= _sndMax)
+            {
+                // Simultaneous open (RFC 9293 §3.5 figure 7): the peer's SYN-ACK completes the handshake.
+                _sndUna = synAck;
+                _sndWnd = segment.WindowSize; // a SYN's window is never scaled (RFC 7323 §2.2)
+                _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+                _sndWl1 = seq;
+                _sndWl2 = synAck;
+                _retries = 0;
+                _rto = _computedRto;
+                _rtoDeadline = null;
+                _ackNow = true;
+                SetState(TcpState.Established);
+            }
+            else
+            {
+                _synToSend = true; // our SYN-ACK was lost: the peer repeats its SYN (checked before the window)
+            }
+            return null;
+        }
+
         if (!IsAcceptable(seq, segmentLength))
         {
             _segmentsRejected++;
@@ -110,6 +134,14 @@ public sealed partial class TcpSocket
             if (State == TcpState.TimeWait && fin)
             {
                 _timeWaitDeadline = now + 2 * _options.MaximumSegmentLifetime; // a retransmitted FIN restarts 2 MSL
+            }
+            // RFC 9293 §3.10.7.4: with a zero window no segment is acceptable, "but special allowance
+            // should be made to accept valid ACKs": a zero-window probe may acknowledge our data.
+            if (!rst && !syn && seq == _rcvNxt && (flags & TcpFlags.Ack) != 0 && _rcvAdvertisedRight - _rcvNxt <= 0
+                && State is not (TcpState.SynReceived or TcpState.TimeWait)
+                && segment.AcknowledgmentNumber <= _sndMax && segment.AcknowledgmentNumber >= _sndUna)
+            {
+                ProcessAck(now, segment, payloadLength: 0);
             }
             return null;
         }
@@ -142,11 +174,6 @@ public sealed partial class TcpSocket
 
         if (syn)
         {
-            if (State == TcpState.SynReceived && seq == _irs)
-            {
-                _synToSend = true; // our SYN-ACK was lost: the peer repeats its SYN
-                return null;
-            }
             // RFC 5961 §4.2: a SYN on a synchronized connection draws a challenge ACK, never a reset.
             _ackNow = true;
             return null;
@@ -259,10 +286,17 @@ public sealed partial class TcpSocket
         _maxSndWnd = _sndWnd;
         _sndWl1 = segment.SequenceNumber;
         _sndWl2 = ack;
-        _ackNow = true;
+        // The window our SYN offered (unscaled, RFC 7323 §2.2) is the right edge the peer now knows.
+        _rcvAdvertisedRight = _rcvNxt + Math.Min(_rx.Free, ushort.MaxValue);
         if (ackFlag)
         {
+            _ackNow = true;
             SampleRtt(now, segment, ack);
+            if (_timeouts > 0 && !_haveRtt)
+            {
+                // RFC 6298 §5.7: after a SYN timed out, with no RTT sample, data starts with a 3 s RTO.
+                _computedRto = TimeSpan.FromTicks(Math.Max(_computedRto.Ticks, s_rtoAfterSynTimeout.Ticks));
+            }
             _sndUna = ack;
             _sndNxt = TcpSeqNumber.Max(_sndNxt, ack);
             _retries = 0;
@@ -379,7 +413,7 @@ public sealed partial class TcpSocket
                 {
                     // RFC 6582 §3.2 step 3 / RFC 6675 §5: a full acknowledgment ends recovery.
                     _inRecovery = false;
-                    _cc.SetWindow(_sackEnabled ? _cc.SlowStartThreshold : Math.Min(_cc.SlowStartThreshold, Math.Max(FlightSize, 0) + _sndMss));
+                    _cc.SetWindow(_sackEnabled ? _cc.SlowStartThreshold : Math.Min(_cc.SlowStartThreshold, Math.Max(FlightSize, _sndMss) + _sndMss));
                 }
                 else if (!_sackEnabled)
                 {
@@ -394,7 +428,7 @@ public sealed partial class TcpSocket
             }
             _dupAcks = 0;
         }
-        else if (payloadLength == 0 && _sndMax != _sndUna && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (!windowChanged || newSack))
+        else if (acked == 0 && payloadLength == 0 && _sndMax != _sndUna && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (!windowChanged || newSack))
         {
             // RFC 5681 §2: a duplicate ACK (RFC 6675 also counts one that brings new SACK information).
             _dupAcks++;
@@ -543,6 +577,7 @@ public sealed partial class TcpSocket
         }
         if (offset > 0)
         {
+            _lastOutOfOrderSeq = _rcvNxt + offset; // RFC 2018 §4: its block is reported first
             // RFC 5681 §4.2: an out-of-order segment draws an immediate duplicate ACK, one per segment,
             // even when several arrive in one poll: the sender counts them to detect the loss.
             _duplicateAcksOwed = Math.Min(_duplicateAcksOwed + 1, MaxDuplicateAcksOwed);
@@ -609,6 +644,9 @@ public sealed partial class TcpSocket
     /// <summary>A reset answering an unacceptable segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (§3.10.7.4).</summary>
     private TcpHeader Reset(TcpSeqNumber sequence) =>
         new(LocalEndpoint.Port, RemoteEndpoint.Port, sequence, default, TcpFlags.Rst, 0);
+
+    /// <summary>RFC 6298 §5.7: the RTO data starts with after a SYN timed out without an RTT sample.</summary>
+    private static readonly TimeSpan s_rtoAfterSynTimeout = TimeSpan.FromSeconds(3);
 
     private uint TimestampNow(Instant now) => unchecked((uint)now.TotalMilliseconds + _tsOffset);
 }

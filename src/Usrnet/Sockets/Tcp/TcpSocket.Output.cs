@@ -265,9 +265,9 @@ public sealed partial class TcpSocket
     /// </summary>
     private void ArmTailLossProbe(Instant now)
     {
-        if (_inRecovery || _tlpSent || !_haveRtt)
+        if (_inRecovery || _tlpSent || !_haveRtt || _retries > 0 || _sndNxt < _sndMax)
         {
-            return;
+            return; // RFC 8985 §7.2: no probe during fast recovery or RTO recovery
         }
         TimeSpan pto = TimeSpan.FromTicks(Math.Max(2 * _srtt.Ticks, s_minProbeTimeout.Ticks));
         if (FlightSize <= _sndMss)
@@ -489,20 +489,36 @@ public sealed partial class TcpSocket
         return new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, seq, _rcvNxt, flags, (ushort)(window >> _rcvWndShift)) { Options = options };
     }
 
-    /// <summary>SACK blocks for the out-of-order data we hold (RFC 2018 §3–4).</summary>
+    /// <summary>
+    /// SACK blocks for the out-of-order data we hold (RFC 2018 §3–4): first the block holding the
+    /// segment that arrived last (§4 MUST), then the others in sequence order.
+    /// </summary>
     private TcpSackBlocks SackBlocks(int max)
     {
         Span<TcpSackBlock> blocks = stackalloc TcpSackBlock[TcpSackBlocks.MaxCount];
         int count = 0;
+        int latest = _lastOutOfOrderSeq - _rcvNxt;
+        foreach ((int offset, int length) in _assembler)
+        {
+            if (offset <= latest && latest < offset + length)
+            {
+                blocks[count++] = new TcpSackBlock(_rcvNxt + offset, _rcvNxt + offset + length);
+                break;
+            }
+        }
         foreach ((int offset, int length) in _assembler)
         {
             if (count == max || count == blocks.Length)
             {
                 break;
             }
-            blocks[count++] = new TcpSackBlock(_rcvNxt + offset, _rcvNxt + offset + length);
+            TcpSackBlock block = new(_rcvNxt + offset, _rcvNxt + offset + length);
+            if (count == 0 || block != blocks[0])
+            {
+                blocks[count++] = block;
+            }
         }
-        return TcpSackBlocks.Create(blocks[..count]);
+        return TcpSackBlocks.Create(blocks[..Math.Min(count, max)]);
     }
 
     /// <summary>Fires the timers whose time has come (RFC 6298 §5.4–5.7, TIME-WAIT, delayed ACK, persist, keep-alive).</summary>

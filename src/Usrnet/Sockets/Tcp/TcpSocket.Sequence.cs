@@ -34,6 +34,7 @@ public sealed partial class TcpSocket
     private TcpSeqNumber _rcvAdvertisedRight; // RCV.NXT + RCV.WND as last advertised: never moved left (§3.8.6)
     private int _rcvWndShift;
     private TcpSeqNumber? _pendingFin;        // a FIN that arrived ahead of missing data
+    private TcpSeqNumber _lastOutOfOrderSeq;  // where the latest out-of-order segment started
 
     // Negotiated options.
     private bool _wsEnabled;
