@@ -357,6 +357,8 @@ internal sealed class TcpHarness
     {
         SentSegment? segment = TryRecv();
         Assert.False(segment.HasValue, $"expected nothing at {Now}, got {segment}");
+        // A socket with nothing to send must not ask to be polled again now: its poll loop would spin.
+        Assert.True(PollAt is not { } at || at > Now, $"nothing to send at {Now}, yet PollAt is {PollAt}: {Socket}");
     }
 
     /// <summary>The instant the socket asks to be polled at.</summary>
