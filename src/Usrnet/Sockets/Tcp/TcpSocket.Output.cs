@@ -88,7 +88,7 @@ public sealed partial class TcpSocket
             {
                 _highRxt = _sndUna + dataLength;
             }
-            _sackedAtFirstHoleResend = _scoreboard.SackedBytes;
+            _sndMaxAtFirstHoleResend = _sndMax;
             _retransmissions++;
             if (_timedSeq is { } t && t > _sndUna)
             {
@@ -108,7 +108,7 @@ public sealed partial class TcpSocket
             _highRxt = seq + holeLength;
             if (holeOffset == 0)
             {
-                _sackedAtFirstHoleResend = _scoreboard.SackedBytes;
+                _sndMaxAtFirstHoleResend = _sndMax;
             }
             _retransmissions++;
             header = Finish(now, seq, flags, dataLength);
@@ -229,9 +229,9 @@ public sealed partial class TcpSocket
         next = Instant.Min(next, _timeWaitDeadline);
         next = Instant.Min(next, _keepAliveDeadline);
         next = Instant.Min(next, _persistDeadline);
-        if (_options.KeepAliveIdle is { } idle && State == TcpState.Established && _keepAliveDeadline is null)
+        if (_options.KeepAliveIdle is { } idle && State == TcpState.Established && _keepAliveDeadline is null && _sndUna == _sndMax && _tx.Length == 0)
         {
-            next = Instant.Min(next, _lastActivity + idle);
+            next = Instant.Min(next, _lastActivity + idle); // as RunTimers: no probe while data is outstanding
         }
         return next;
     }

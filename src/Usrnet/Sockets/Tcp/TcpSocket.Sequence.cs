@@ -79,7 +79,7 @@ public sealed partial class TcpSocket
     private TcpSeqNumber _recover;
     private readonly SackScoreboard _scoreboard = new();
     private TcpSeqNumber _highRxt;            // RFC 6675 HighRxt: the highest byte retransmitted in this recovery
-    private int _sackedAtFirstHoleResend;     // SACKed bytes when the hole at SND.UNA was last resent
+    private TcpSeqNumber _sndMaxAtFirstHoleResend; // SND.MAX when the hole at SND.UNA was last resent
 
     // Tail loss probe (RFC 8985 §7).
     private Instant? _tlpDeadline;
