@@ -9,6 +9,7 @@ namespace Usrnet.Tests.Phy;
 /// The injector sits on end A of a memory link: frames sent by <c>peer</c> (end B) test the receive
 /// direction, frames the injector transmits arrive at <c>peer</c>.
 /// </summary>
+[Collection(AllocationMeasuringCollection.Name)]
 public sealed class FaultInjectorDeviceTests
 {
     private static readonly Instant s_t0 = Instant.FromSeconds(100);

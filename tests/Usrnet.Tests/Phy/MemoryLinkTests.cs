@@ -4,6 +4,7 @@ using static Usrnet.Tests.Phy.TestFrames;
 
 namespace Usrnet.Tests.Phy;
 
+[Collection(AllocationMeasuringCollection.Name)]
 public sealed class MemoryLinkTests
 {
     private static readonly TimeSpan s_long = TimeSpan.FromSeconds(10);

@@ -6,6 +6,7 @@ using static Usrnet.Tests.Phy.TestFrames;
 
 namespace Usrnet.Tests.Phy;
 
+[Collection(AllocationMeasuringCollection.Name)]
 public sealed class PcapWriterDeviceTests(ITestOutputHelper output)
 {
     private static readonly byte[] s_globalHeader =

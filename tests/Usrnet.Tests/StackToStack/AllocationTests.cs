@@ -4,17 +4,11 @@ using Usrnet.Wire;
 
 namespace Usrnet.Tests.StackToStack;
 
-/// <summary>Runs the allocation tests alone: buffer pools are process-wide, and parallel tests draining them would be counted here.</summary>
-[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
-public class AllocationTestsCollection
-{
-}
-
 /// <summary>
 /// DESIGN.md §2 "Memory": no allocation per packet in steady state. Two stacks are driven on this
 /// thread, so <see cref="GC.GetAllocatedBytesForCurrentThread"/> sees everything they allocate.
 /// </summary>
-[Collection(nameof(AllocationTests))]
+[Collection(AllocationMeasuringCollection.Name)]
 public class AllocationTests
 {
     [Fact]
