@@ -111,16 +111,10 @@ internal static class TcpCatCommand
                         break;
                     }
                 }
-                if (socket.IsReceiveComplete && (inputDone || !socket.IsSendOpen) && socket.State is TcpState.TimeWait or TcpState.Closed or TcpState.LastAck or TcpState.Closing or TcpState.FinWait2 or TcpState.CloseWait)
+                // Done when both sides have closed: the peer's FIN read, ours acknowledged (RFC 9293 §3.6).
+                if (socket.IsReceiveComplete && inputDone && socket.State is TcpState.TimeWait or TcpState.Closed)
                 {
-                    if (socket.State is TcpState.CloseWait)
-                    {
-                        socket.Shutdown();
-                    }
-                    if (socket.State is TcpState.TimeWait or TcpState.Closed)
-                    {
-                        break;
-                    }
+                    break;
                 }
                 host.PollUntil(null);
             }
