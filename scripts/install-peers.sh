@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   iputils-ping iputils-arping traceroute dnsmasq-base tcpdump tshark iperf3 socat netcat-openbsd
-  python3-scapy hping3 wrk iproute2 ethtool nftables curl
+  python3-scapy hping3 wrk iproute2 ethtool nftables curl bind9-dnsutils
 )
 
 missing=()

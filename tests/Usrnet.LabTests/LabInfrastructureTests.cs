@@ -93,4 +93,16 @@ public sealed class LabInfrastructureTests(ITestOutputHelper output)
         Assert.Contains($"{LabTopology.FarLink}@", links.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain(lab.TapName, links.StandardOutput, StringComparison.Ordinal);
     }
+
+    [LabFact(Dnsmasq.Tool, "dig")]
+    public async Task DnsmasqAnswersInsideTheLabAndNxdomainForUnknownLocalNames()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/www.{Dnsmasq.Domain}/10.0.1.2"]);
+
+        ProcessResult known = (await lab.RunAsync(lab.Namespace, ["dig", "+short", "+time=2", "+tries=1", $"@{LabTopology.Gateway}", $"www.{Dnsmasq.Domain}"])).EnsureSuccess();
+        Assert.Equal("10.0.1.2", known.StandardOutput.Trim());
+        ProcessResult unknown = (await lab.RunAsync(lab.Namespace, ["dig", "+time=2", "+tries=1", $"@{LabTopology.Gateway}", $"nothing.{Dnsmasq.Domain}"])).EnsureSuccess();
+        Assert.Contains("status: NXDOMAIN", unknown.StandardOutput, StringComparison.Ordinal);
+    }
 }
