@@ -1,0 +1,342 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Usrnet.Iface;
+using Usrnet.Phy;
+using Usrnet.Sockets;
+using Usrnet.Sockets.Tcp;
+using Usrnet.Wire;
+
+namespace Usrnet.Async;
+
+/// <summary>
+/// The stack as .NET networking: an <see cref="Iface.Interface"/> over a device, driven by a loop thread
+/// of its own, with asynchronous TCP and UDP on top (<see cref="ConnectAsync(Ipv4Endpoint, CancellationToken)"/>,
+/// <see cref="ListenTcp"/>, <see cref="OpenUdp"/>).
+/// <code>
+/// await using NetworkStack stack = NetworkStack.Start(TapDevice.Open("tap0"), new NetworkStackOptions
+/// {
+///     Interface = new InterfaceOptions { Address = Ipv4Cidr.Parse("10.0.0.102/24"), Gateway = Ipv4Address.Parse("10.0.0.101") },
+/// });
+/// await using TcpStream stream = await stack.ConnectAsync(new Ipv4Endpoint(Ipv4Address.Parse("10.0.1.2"), 80));
+/// </code>
+/// </summary>
+/// <remarks>
+/// <para>The loop sleeps in the device's <see cref="IDevice.Wait"/> (for a TAP, <c>poll(2)</c> on its fd and
+/// an eventfd) with the interface's next deadline as the timeout: no sleeps, no spinning, no periodic
+/// timer. Calls from other threads change socket buffers under <see cref="Gate"/> and then
+/// <see cref="IDevice.Wake"/> the loop, which transmits what they queued.</para>
+/// <para>A read that finds data, or a write that finds room, completes on the caller's thread without a
+/// hop to the loop; one that has to wait completes from the loop, and its continuation runs on the thread
+/// pool — user code never runs on the loop thread, so it can neither stall nor kill it.</para>
+/// <para>Ownership: the stack owns the device and disposes it in <see cref="DisposeAsync"/>.</para>
+/// </remarks>
+public sealed partial class NetworkStack : IAsyncDisposable
+{
+    private readonly Interface _iface;
+    private readonly NetworkStackOptions _options;
+    private readonly ILogger _logger;
+    private readonly Thread _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<IStackWaiter> _waiters = [];
+    private volatile bool _stopping;
+
+    private NetworkStack(IDevice device, NetworkStackOptions options)
+    {
+        _options = options;
+        _logger = options.LoggerFactory?.CreateLogger("Usrnet.NetworkStack") ?? NullLogger.Instance;
+        _iface = new Interface(device, options.Interface, options.LoggerFactory?.CreateLogger("Usrnet.Interface"));
+        _loop = new Thread(RunLoop) { IsBackground = true, Name = "usrnet loop" };
+    }
+
+    /// <summary>
+    /// The lock that guards the interface and its sockets. The loop holds it while it polls; async sockets
+    /// take it to move data in and out of socket buffers. Never held across an await or a device wait.
+    /// </summary>
+    internal object Gate { get; } = new();
+
+    /// <summary>Options every TCP connection is created with.</summary>
+    internal TcpSocketOptions TcpOptions => _options.Tcp;
+
+    /// <summary>The interface's hardware address.</summary>
+    public EthernetAddress HardwareAddress => _iface.HardwareAddress;
+
+    /// <summary>The interface's address and prefix, or null while it has none.</summary>
+    public Ipv4Cidr? Address
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _iface.Address;
+            }
+        }
+    }
+
+    /// <summary>True once <see cref="DisposeAsync"/> has begun.</summary>
+    public bool IsStopping => _stopping;
+
+    /// <summary>
+    /// Brings an interface up over <paramref name="device"/> and starts the loop thread. The stack owns
+    /// the device from here on.
+    /// </summary>
+    public static NetworkStack Start(IDevice device, NetworkStackOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        options ??= new NetworkStackOptions();
+        options.Tcp.Validate();
+        NetworkStack stack = new(device, options);
+        stack._loop.Start();
+        return stack;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the interface under the gate (between two polls) and returns its
+    /// result: how to read counters or ARP entries, or change the address, from outside the loop.
+    /// Keep it short: the loop waits for it.
+    /// </summary>
+    public T Inspect<T>(Func<Interface, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        T result;
+        lock (Gate)
+        {
+            result = action(_iface);
+        }
+        Wake();
+        return result;
+    }
+
+    /// <summary>
+    /// Opens a TCP connection to <paramref name="remote"/> (RFC 9293 §3.10.1) and returns it once
+    /// established.
+    /// </summary>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.ConnectionRefused"/> (reset by the peer), <see cref="SocketError.TimedOut"/> (no
+    /// answer after the SYN retries), <see cref="SocketError.HostUnreachable"/> (no ARP answer),
+    /// <see cref="SocketError.NetworkUnreachable"/> (the interface has no address)…
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first; the attempt is aborted.</exception>
+    public async Task<TcpStream> ConnectAsync(Ipv4Endpoint remote, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!remote.Address.IsUnicast || remote.Port == 0)
+        {
+            throw new ArgumentException($"{remote} is not a unicast address and port", nameof(remote));
+        }
+        TcpStream stream;
+        ValueTask<TcpStream> established;
+        lock (Gate)
+        {
+            ThrowIfStopping();
+            TcpSocket socket = _iface.Sockets.CreateTcpSocket(_options.Tcp);
+            try
+            {
+                _iface.Connect(socket, remote, Instant.Now);
+            }
+            catch
+            {
+                socket.Abort();
+                socket.Dispose();
+                throw;
+            }
+            stream = new TcpStream(this, socket);
+            established = stream.StartConnect(cancellationToken);
+        }
+        Wake();
+        try
+        {
+            return await established.ConfigureAwait(false);
+        }
+        catch
+        {
+            stream.Abort();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Listens for TCP connections on <paramref name="port"/> of the interface's address (RFC 9293
+    /// §3.10.1 passive OPEN), with at most <paramref name="backlog"/> established connections waiting for
+    /// <see cref="TcpStreamListener.AcceptAsync"/>.
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another listener has the port.</exception>
+    public TcpStreamListener ListenTcp(ushort port, int backlog = 128)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(port);
+        ArgumentOutOfRangeException.ThrowIfLessThan(backlog, 1);
+        lock (Gate)
+        {
+            ThrowIfStopping();
+            TcpListenSocket socket = _iface.Sockets.CreateTcpListenSocket(_options.Tcp);
+            try
+            {
+                socket.Listen(port, backlog);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            return new TcpStreamListener(this, socket);
+        }
+    }
+
+    /// <summary>
+    /// Opens a UDP socket bound to <paramref name="port"/> on every address of the interface (0 picks an
+    /// ephemeral port, RFC 6056).
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when the port is taken.</exception>
+    public UdpChannel OpenUdp(ushort port = 0)
+    {
+        lock (Gate)
+        {
+            ThrowIfStopping();
+            UdpSocket socket = _iface.Sockets.CreateUdpSocket();
+            try
+            {
+                socket.Bind(port);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            return new UdpChannel(this, socket);
+        }
+    }
+
+    /// <summary>
+    /// Stops the loop and releases the device. Connections still open are not closed gracefully: their
+    /// pending operations fail with <see cref="SocketError.OperationAborted"/>. Safe to call twice.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping)
+        {
+            _stopping = true;
+            Wake();
+        }
+        await _stopped.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Makes the loop poll soon: after a call queued data or freed buffer space. Any thread.</summary>
+    internal void Wake() => _iface.Device.Wake();
+
+    /// <summary>
+    /// Registers <paramref name="waiter"/> to be asked, after each poll, whether its pending operation
+    /// can complete. Caller holds the gate.
+    /// </summary>
+    internal void AddWaiter(IStackWaiter waiter)
+    {
+        if (!_waiters.Contains(waiter))
+        {
+            _waiters.Add(waiter);
+        }
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once the stack is stopping. Caller holds the gate.</summary>
+    internal void ThrowIfStopping() => ObjectDisposedException.ThrowIf(_stopping, this);
+
+    private void RunLoop()
+    {
+        try
+        {
+            while (!_stopping)
+            {
+                TimeSpan? timeout;
+                lock (Gate)
+                {
+                    timeout = PollOnce();
+                }
+                if (timeout != TimeSpan.Zero && !_stopping)
+                {
+                    _iface.Device.Wait(timeout);
+                }
+            }
+        }
+        finally
+        {
+            lock (Gate)
+            {
+                AbortAll();
+                _iface.Dispose();
+            }
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>One round: poll, complete what became ready, and say how long the loop may sleep.</summary>
+    private TimeSpan? PollOnce()
+    {
+        Instant now = Instant.Now;
+        bool progress;
+        try
+        {
+            progress = _iface.Poll(now);
+        }
+        catch (Exception e)
+        {
+            // The interface counts and drops malformed input itself; anything reaching here is a bug. Log it
+            // and keep serving: one bad frame must not end every connection of the process.
+            Log.PollFailed(_logger, e);
+            progress = false;
+        }
+        CompleteWaiters(now);
+        if (progress)
+        {
+            return TimeSpan.Zero;
+        }
+        return _iface.PollDelay(Instant.Now);
+    }
+
+    private void CompleteWaiters(Instant now)
+    {
+        for (int i = _waiters.Count - 1; i >= 0; i--)
+        {
+            bool done;
+            try
+            {
+                done = _waiters[i].TryComplete(now);
+            }
+            catch (Exception e)
+            {
+                Log.PollFailed(_logger, e);
+                done = true;
+            }
+            if (done)
+            {
+                _waiters[i] = _waiters[^1];
+                _waiters.RemoveAt(_waiters.Count - 1);
+            }
+        }
+    }
+
+    private void AbortAll()
+    {
+        foreach (IStackWaiter waiter in _waiters)
+        {
+            waiter.Abort(new SocketException((int)SocketError.OperationAborted));
+        }
+        _waiters.Clear();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "The stack's loop caught an exception and goes on")]
+        public static partial void PollFailed(ILogger logger, Exception exception);
+    }
+}
+
+/// <summary>An async socket with an operation that waits for the stack (data, room, a connection).</summary>
+internal interface IStackWaiter
+{
+    /// <summary>
+    /// Completes what can complete now; returns true when nothing is pending any more (the stack then
+    /// forgets the waiter until it registers again). Called by the loop under the gate.
+    /// </summary>
+    bool TryComplete(Instant now);
+
+    /// <summary>Fails every pending operation with <paramref name="error"/> (the stack is stopping). Under the gate.</summary>
+    void Abort(Exception error);
+}
