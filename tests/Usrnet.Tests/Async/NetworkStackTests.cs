@@ -56,4 +56,50 @@ public sealed class NetworkStackTests
         Assert.Equal("ping", Encoding.ASCII.GetString(buffer, 0, got.Length));
         Assert.Equal(new Ipv4Endpoint(AsyncStackPair.AddressA, client.LocalEndpoint.Port), got.RemoteEndpoint);
     }
+
+    [Fact]
+    public async Task ContinuationsNeverRunOnTheLoopThread()
+    {
+        await using AsyncStackPair pair = AsyncStackPair.Create();
+        (TcpStream client, TcpStream server) = await pair.ConnectAsync().WaitAsync(Limit);
+        await using (client)
+        await using (server)
+        {
+            // A read that has to wait completes from the loop; its continuation must not run there.
+            Task<string?> continuationThread = Task.Run(async () =>
+            {
+                Assert.Equal(1, await server.ReadAsync(new byte[1]));
+                return Thread.CurrentThread.Name;
+            });
+            await Task.Delay(50);
+            await client.WriteAsync(new byte[] { 1 });
+            Assert.NotEqual("usrnet loop", await continuationThread.WaitAsync(Limit));
+        }
+    }
+
+    [Fact]
+    public async Task AnExceptionInUserCodeDoesNotStopTheLoop()
+    {
+        await using AsyncStackPair pair = AsyncStackPair.Create();
+        Assert.Throws<InvalidOperationException>(() => pair.A.Inspect<int>(_ => throw new InvalidOperationException("user code")));
+        (TcpStream client, TcpStream server) = await pair.ConnectAsync().WaitAsync(Limit);
+        await using (client)
+        await using (server)
+        {
+            await client.WriteAsync(new byte[] { 1, 2 });
+            Assert.Equal(2, await server.ReadAsync(new byte[2]).AsTask().WaitAsync(Limit));
+            Assert.True(pair.A.Inspect(iface => iface.Counters.FramesReceived) > 0);
+        }
+    }
+
+    [Fact]
+    public async Task ConnectIsCancellableAndAbortsTheAttempt()
+    {
+        await using AsyncStackPair pair = AsyncStackPair.Create();
+        // 10.0.0.3 never answers ARP: the SYN waits, so only the token can end the attempt quickly.
+        using CancellationTokenSource cancel = new(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            pair.A.ConnectAsync(new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.3"), 80), cancel.Token).WaitAsync(Limit));
+        Assert.Equal(0, pair.A.Inspect(iface => iface.Sockets.Tcp.Count(s => s.State != Sockets.Tcp.TcpState.Closed)));
+    }
 }
