@@ -2,7 +2,8 @@
 # Measures the figures of BENCHMARKS.md on this machine, in a lab of its own (run as root):
 #   * usrnet bench reader / writer over the TAP against kernel clients (bench/tcp_recv.py and
 #     tcp_send.py: one large buffer each, no pipe: `head | socat` tops out near 1.5 Gbps itself), RUNS times each;
-#   * usrnet bench in-process (two stacks, one thread, no tap);
+#   * usrnet bench in-process (two stacks, one thread, no tap) and usrnet bench async (the same
+#     through the async facade: two NetworkStacks on loop threads, TcpStream writer and reader);
 #   * ping RTT, kernel -> usrnet up, and, as a baseline measured in the same run, kernel -> kernel
 #     over the lab's veth and kernel TCP throughput over the same veth (iperf3).
 # Usage: sudo bench/run.sh [BYTES] [RUNS]     (defaults: 1000000000 bytes, 3 runs)
@@ -51,6 +52,9 @@ done
 
 echo "== usrnet bench in-process (two stacks, one thread)"
 for _ in $(seq "$runs"); do "$usrnet" bench in-process --bytes "$bytes"; done
+
+echo "== usrnet bench async (two NetworkStacks, TcpStream; compare with in-process above)"
+for _ in $(seq "$runs"); do "$usrnet" bench async --bytes "$bytes"; done
 
 echo "== ping RTT: kernel -> usrnet up over the tap"
 start up

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using Usrnet.Async;
 using Usrnet.Iface;
 using Usrnet.Phy;
 using Usrnet.Sockets.Tcp;
@@ -25,6 +26,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Create("reader", 1234, "the client reads: the stack listens on 1234 and sends BYTES"));
         bench.Subcommands.Add(Create("writer", 1235, "the client writes: the stack listens on 1235 and receives BYTES"));
         bench.Subcommands.Add(CreateInProcess());
+        bench.Subcommands.Add(CreateAsync());
         return bench;
     }
 
@@ -74,6 +76,83 @@ internal static class BenchCommand
             return RunInProcess(total, new TcpSocketOptions { SendBufferSize = size, ReceiveBufferSize = size }, linkMtu, Console.Out);
         });
         return command;
+    }
+
+    private static Command CreateAsync()
+    {
+        Option<long> bytes = new("--bytes") { Description = $"bytes to transfer (default {DefaultBytes})", HelpName = "BYTES", DefaultValueFactory = _ => DefaultBytes };
+        Option<int> write = new("--write") { Description = "bytes per WriteAsync and per ReadAsync (default 64 KiB)", HelpName = "BYTES", DefaultValueFactory = _ => 1 << 16 };
+        Command command = new("async", "Two NetworkStacks in this process, each on its own loop thread, joined by an in-memory link: a TcpStream on A writes BYTES to one on B (no tap, no root)")
+        {
+            bytes, write,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            long total = parse.GetValue(bytes);
+            int size = parse.GetValue(write);
+            if (total < 1 || size is < 1 or > 1 << 30)
+            {
+                throw CliError.Usage("bench async: --bytes must be positive, --write 1 byte to 1 GiB");
+            }
+            return await RunAsync(total, size, Console.Out, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>The async facade's throughput: what a .NET program using TcpStream gets, loop threads and hand-offs included.</summary>
+    internal static async Task<int> RunAsync(long total, int writeSize, TextWriter output, CancellationToken cancellationToken)
+    {
+        TcpSocketOptions tcp = new() { SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20 };
+        MemoryLink.CreatePair(out IDevice deviceA, out IDevice deviceB);
+        await using NetworkStack a = NetworkStack.Start(deviceA, new NetworkStackOptions
+        {
+            Interface = new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = Ipv4Cidr.Parse("192.0.2.1/24") },
+            Tcp = tcp,
+        });
+        await using NetworkStack b = NetworkStack.Start(deviceB, new NetworkStackOptions
+        {
+            Interface = new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:02"), Address = Ipv4Cidr.Parse("192.0.2.2/24") },
+            Tcp = tcp,
+        });
+        TcpStream receiver;
+        TcpStream sender;
+        using (TcpStreamListener listener = b.ListenTcp(1235, backlog: 1))
+        {
+            ValueTask<TcpStream> accepted = listener.AcceptAsync(cancellationToken);
+            sender = await a.ConnectAsync(new Ipv4Endpoint(Ipv4Address.Parse("192.0.2.2"), 1235), cancellationToken).ConfigureAwait(false);
+            receiver = await accepted.ConfigureAwait(false);
+        }
+        await using (sender.ConfigureAwait(false))
+        await using (receiver.ConfigureAwait(false))
+        {
+            byte[] chunk = new byte[writeSize];
+            long startAllocated = GC.GetTotalAllocatedBytes(precise: true);
+            Stopwatch clock = Stopwatch.StartNew();
+            Task<long> reading = Task.Run(async () =>
+            {
+                byte[] sink = new byte[writeSize];
+                long received = 0;
+                int r;
+                while ((r = await receiver.ReadAsync(sink, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    received += r;
+                }
+                return received;
+            }, cancellationToken);
+            for (long sent = 0; sent < total; sent += chunk.Length)
+            {
+                await sender.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, total - sent)), cancellationToken).ConfigureAwait(false);
+            }
+            sender.ShutdownWrite();
+            long receivedTotal = await reading.ConfigureAwait(false);
+            clock.Stop();
+            long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
+            double seconds = clock.Elapsed.TotalSeconds;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{receivedTotal} bytes in {seconds:F3} s: {receivedTotal * 8 / seconds / 1e9:F3} Gbps (two NetworkStacks, TcpStream, {writeSize}-byte writes); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
+            output.Flush();
+            return receivedTotal == total ? 0 : 1;
+        }
     }
 
     internal static int RunInProcess(long total, TcpSocketOptions options, int mtu, TextWriter output)
