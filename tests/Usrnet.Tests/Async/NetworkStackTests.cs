@@ -102,4 +102,42 @@ public sealed class NetworkStackTests
             pair.A.ConnectAsync(new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.3"), 80), cancel.Token).WaitAsync(Limit));
         Assert.Equal(0, pair.A.Inspect(iface => iface.Sockets.Tcp.Count(s => s.State != Sockets.Tcp.TcpState.Closed)));
     }
+
+    [Fact]
+    public async Task StreamsCarryEveryByteBothWaysOverALossyLink()
+    {
+        // Loss, reordering, duplication and corruption on A's side of the link, both directions, in real time.
+        await using AsyncStackPair pair = AsyncStackPair.Create(new Usrnet.Phy.FaultOptions
+        {
+            DropChance = 0.02, ReorderChance = 0.02, DuplicateChance = 0.01, CorruptChance = 0.01, Seed = 11,
+        });
+        (TcpStream client, TcpStream server) = await pair.ConnectAsync().WaitAsync(Limit);
+        await using (client)
+        await using (server)
+        {
+            byte[] up = new byte[5_000_000];
+            byte[] down = new byte[5_000_000];
+            new Random(1).NextBytes(up);
+            new Random(2).NextBytes(down);
+            Task<byte[]> serverGot = ReadToEndAsync(server);
+            Task<byte[]> clientGot = ReadToEndAsync(client);
+            await Task.WhenAll(WriteAndCloseAsync(client, up), WriteAndCloseAsync(server, down)).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(up), System.Security.Cryptography.SHA256.HashData(await serverGot.WaitAsync(TimeSpan.FromSeconds(60))));
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(down), System.Security.Cryptography.SHA256.HashData(await clientGot.WaitAsync(TimeSpan.FromSeconds(60))));
+            Assert.True(client.Statistics.Retransmissions > 0, "the fault injector dropped nothing");
+        }
+
+        static async Task WriteAndCloseAsync(TcpStream stream, byte[] data)
+        {
+            await stream.WriteAsync(data);
+            stream.ShutdownWrite();
+        }
+
+        static async Task<byte[]> ReadToEndAsync(TcpStream stream)
+        {
+            MemoryStream all = new();
+            await stream.CopyToAsync(all);
+            return all.ToArray();
+        }
+    }
 }
