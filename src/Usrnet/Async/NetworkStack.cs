@@ -227,8 +227,10 @@ public sealed partial class NetworkStack : IAsyncDisposable
     /// Registers <paramref name="waiter"/> to be asked, after each poll, whether its pending operation
     /// can complete. Caller holds the gate.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stack is stopping: no loop would ever complete the operation.</exception>
     internal void AddWaiter(IStackWaiter waiter)
     {
+        ThrowIfStopping();
         if (!_waiters.Contains(waiter))
         {
             _waiters.Add(waiter);

@@ -272,6 +272,8 @@ public sealed class TcpStreamConformanceTests : IAsyncLifetime
         SocketException e = await Assert.ThrowsAsync<SocketException>(() => pending.AsTask().WaitAsync(Limit));
         Assert.Equal(SocketError.OperationAborted, e.SocketErrorCode);
         Assert.Throws<ObjectDisposedException>(() => _pair.B.ListenTcp(80));
+        // A stream of a stopped stack must not wait forever for a loop that is gone.
+        Assert.Throws<ObjectDisposedException>(() => { _ = _server.ReadAsync(new byte[1]); });
     }
 
     private static byte[] RandomBytes(int length, int seed)
