@@ -22,6 +22,7 @@ Command root = new("usrnet", "A user-space TCP/IP stack over a Linux TAP device,
     UdpCatCommand.Create(),
     TcpEchoCommand.Create(),
     TcpCatCommand.Create(),
+    DigCommand.Create(),
     BenchCommand.Create(),
 };
 

@@ -116,7 +116,7 @@ public sealed class DnsOverTheStackTests : IDisposable
     }
 
     [Fact]
-    public void TcpRefusedEndsEachAttemptAndTheQueryFailsAsUnreachable()
+    public void TcpRefusedEndsEachAttemptAndTheQueryFailsAsRefused()
     {
         ReplaceServer(null);
         ReplaceServer(new FakeDnsServer(_net.B, udp: true, tcp: false)); // nothing listens on TCP 53
@@ -126,7 +126,7 @@ public sealed class DnsOverTheStackTests : IDisposable
         Instant start = _now;
         RunUntilDone(query, TimeSpan.FromSeconds(30));
 
-        Assert.Equal(DnsError.ServerUnreachable, query.Error);
+        Assert.Equal(DnsError.ConnectionRefused, query.Error);
         Assert.Equal(3, _resolver.Counters.TcpConnections); // each of the 3 attempts: UDP, truncated, TCP reset
         Assert.True(_now - start < TimeSpan.FromSeconds(1), $"took {(_now - start).TotalSeconds} s: a reset must not wait for a timeout");
     }
@@ -154,7 +154,7 @@ public sealed class DnsOverTheStackTests : IDisposable
         Instant start = _now;
         RunUntilDone(query, TimeSpan.FromSeconds(10));
 
-        Assert.Equal(DnsError.ServerUnreachable, query.Error);
+        Assert.Equal(DnsError.ConnectionRefused, query.Error);
         Assert.True(_now - start < TimeSpan.FromSeconds(1), $"took {(_now - start).TotalSeconds} s");
         Assert.Equal(3, _net.B.Counters.IcmpErrorsSent);
     }

@@ -345,10 +345,25 @@ public sealed class DnsResolverTests
 
         SentQuery second = net.TakeOne();
         Assert.Equal(Dns2, second.Server);
-        net.ReportError(second, SocketError.HostUnreachable);
-        net.ReportError(net.TakeOne(), SocketError.ConnectionRefused);
+        net.ReportError(second, SocketError.ConnectionRefused);
+        net.ReportError(net.TakeOne(), SocketError.HostUnreachable);
         Assert.Equal(DnsQueryStatus.Failed, query.Status);
-        Assert.Equal(DnsError.ServerUnreachable, query.Error);
+        Assert.Equal(DnsError.ServerUnreachable, query.Error); // the last attempt's failure
+    }
+
+    [Fact]
+    public void PortUnreachableOnEveryAttemptIsConnectionRefused()
+    {
+        DnsSocketHarness net = new();
+        DnsQuery query = net.Start("www.example.test");
+
+        for (int i = 0; i < 3; i++)
+        {
+            net.ReportError(net.TakeOne(), SocketError.ConnectionRefused);
+        }
+
+        Assert.Equal(DnsError.ConnectionRefused, query.Error);
+        Assert.Equal(net.Now, query.CompletedAt);
     }
 
     [Fact]

@@ -33,9 +33,12 @@ public enum DnsError
     /// <summary>The only answers that came back were malformed (and were dropped).</summary>
     Malformed,
 
+    /// <summary>The server's host runs no name server: ICMP port unreachable, or a reset in answer to our TCP SYN.</summary>
+    ConnectionRefused,
+
     /// <summary>
-    /// The server could not be reached: ICMP unreachable, no answer to ARP, a TCP reset or a TCP
-    /// connection closed before the answer.
+    /// The server could not be reached, or its TCP connection failed: ICMP host or network unreachable,
+    /// no answer to ARP, a reset or time-out on an open connection, or a close before the answer.
     /// </summary>
     ServerUnreachable,
 

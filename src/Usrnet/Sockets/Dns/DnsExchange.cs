@@ -103,10 +103,10 @@ internal sealed class DnsExchange : IDisposable
             {
                 OnDatagram(now, localAddress, from, scratch.AsSpan(0, Math.Min(length, scratch.Length)));
             }
-            if (!IsComplete && _udp is not null && _udp.TryTakeError(out _))
+            if (!IsComplete && _udp is not null && _udp.TryTakeError(out SocketError error))
             {
                 // ICMP unreachable, or no answer to ARP: this attempt is over, whichever server it concerned.
-                AttemptFailed(now, DnsError.ServerUnreachable);
+                AttemptFailed(now, error == SocketError.ConnectionRefused ? DnsError.ConnectionRefused : DnsError.ServerUnreachable);
             }
         }
         if (!IsComplete && _tcp is not null)
@@ -306,7 +306,7 @@ internal sealed class DnsExchange : IDisposable
         TcpSocket tcp = _tcp!;
         if (tcp.Error != SocketError.Success)
         {
-            AttemptFailed(now, DnsError.ServerUnreachable); // refused, reset or timed out
+            AttemptFailed(now, tcp.Error == SocketError.ConnectionRefused ? DnsError.ConnectionRefused : DnsError.ServerUnreachable);
             return;
         }
         if (!_tcpQuerySent && tcp.CanSend)
