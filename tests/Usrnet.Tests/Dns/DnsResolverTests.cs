@@ -748,6 +748,19 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
+    public void EscapedNameMatchesTheAnswersPlainSpelling()
+    {
+        DnsSocketHarness net = new();
+        DnsQuery query = net.Start(@"\119ww.example.test"); // \119 is 'w'
+        SentQuery sent = net.TakeOne();
+        Assert.Equal("www.example.test", sent.Name);
+
+        net.Deliver(sent, DnsMessageBuilder.WithId(DnsFixtures.WwwA, sent.Header.Id));
+
+        Assert.Equal([Ipv4Address.Parse("10.0.1.2")], query.Addresses);
+    }
+
+    [Fact]
     public void SearchFormTooLongIsSkipped()
     {
         DnsSocketHarness net = new();

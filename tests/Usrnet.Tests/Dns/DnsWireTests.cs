@@ -224,6 +224,44 @@ public sealed class DnsWireTests
         Assert.Equal(0u, records.Current.TimeToLive);
     }
 
+    [Fact]
+    public void ParsingAndWalkingAnAnswerAllocatesNothing()
+    {
+        byte[] answer = DnsFixtures.Alias3ChainA;
+        byte[] scratch = new byte[DnsName.MaxLength];
+        byte[] six = Encode("six.example.test");
+        Assert.Equal(1, CountAddressesOf(answer, six, scratch)); // also warms up the JIT
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int found = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            found += CountAddressesOf(answer, six, scratch);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(1000, found);
+        Assert.Equal(0, allocated);
+    }
+
+    private static int CountAddressesOf(byte[] answer, byte[] owner, byte[] scratch)
+    {
+        if (!DnsMessage.TryParse(answer, out DnsMessage message) || !message.TryGetQuestion(out DnsQuestion question) || question.NameEquals(owner))
+        {
+            return -1;
+        }
+        int count = 0;
+        foreach (DnsResourceRecord record in message.Records)
+        {
+            record.TryGetTargetName(scratch, out _);
+            if (record.NameEquals(owner) && record.TryGetAddress(out _))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     [Theory]
     [InlineData("www.example.test", "03777777076578616D706C65047465737400")]
     [InlineData("www.example.test.", "03777777076578616D706C65047465737400")]

@@ -109,11 +109,11 @@ public sealed class DnsResolver
                 return;
             }
             Span<byte> wire = stackalloc byte[DnsName.MaxLength];
-            if (!DnsName.TryEncode(value, wire, out _))
+            if (!DnsName.TryEncode(value, wire, out int length))
             {
                 throw new ArgumentException($"'{value}' is not a valid domain name", nameof(value));
             }
-            _searchDomain = EndsWithDot(value) ? value[..^1] : value;
+            _searchDomain = DnsName.ToText(wire[..length]); // canonical: no final dot, escapes as answers have them
         }
     }
 
@@ -204,30 +204,24 @@ public sealed class DnsResolver
     private List<string> Candidates(string name)
     {
         Span<byte> wire = stackalloc byte[DnsName.MaxLength];
-        if (!DnsName.TryEncode(name, wire, out _))
+        if (!DnsName.TryEncode(name, wire, out int length))
         {
             throw new ArgumentException($"'{name}' is not a valid domain name", nameof(name));
         }
-        if (name == ".")
+        // Compared with owner names from answers, which are in this same presentation form.
+        string canonical = DnsName.ToText(wire[..length]);
+        if (canonical == "." || EndsWithDot(name) || _searchDomain is null)
         {
-            return [name];
-        }
-        if (EndsWithDot(name))
-        {
-            return [name[..^1]];
-        }
-        if (_searchDomain is null)
-        {
-            return [name];
+            return [canonical];
         }
         List<string> candidates = [];
-        string qualified = $"{name}.{_searchDomain}";
+        string qualified = $"{canonical}.{_searchDomain}";
         bool qualifiedValid = DnsName.TryEncode(qualified, wire, out _); // may be too long: then skipped
         if (!HasDot(name) && qualifiedValid)
         {
             candidates.Add(qualified);
         }
-        candidates.Add(name);
+        candidates.Add(canonical);
         if (HasDot(name) && qualifiedValid)
         {
             candidates.Add(qualified);
