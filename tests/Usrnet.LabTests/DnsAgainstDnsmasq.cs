@@ -10,6 +10,8 @@ namespace Usrnet.LabTests;
 /// </summary>
 public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
 {
+    /// <summary>Namespaces usn-dns-…: the file's capitals ("dad") would be DhcpAgainstDnsmasq's too.</summary>
+    private const string LabTag = "dns";
     private const string Domain = Dnsmasq.Domain;
     private static readonly string Server = LabTopology.Gateway.ToString();
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
@@ -44,7 +46,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact(Dnsmasq.Tool, "dig")]
     public async Task AddressesAndIpv6AddressesAreWhatDigPrints()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
         await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/www.{Domain}/10.0.1.2", $"--host-record=six.{Domain},10.0.1.3,fd00::3"]);
 
         ProcessResult www = await UsrnetDigAsync(lab, $"www.{Domain}");
@@ -64,7 +66,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact(Dnsmasq.Tool, "dig")]
     public async Task CnameIsPrintedAsDigDoesAndFollowedToTheAddress()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
         // dnsmasq answers alias with the CNAME alone (its target is an --address name, not a record it
         // holds), so usrnet dig must ask again for www to find the address; dig +short stops at the CNAME.
         await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/www.{Domain}/10.0.1.2", $"--cname=alias.{Domain},www.{Domain}", "--log-queries"]);
@@ -88,7 +90,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact(Dnsmasq.Tool, "dig")]
     public async Task UnknownNameIsNxdomainAndExitsOne()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
         await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/www.{Domain}/10.0.1.2"]);
 
         ProcessResult dig = await UsrnetDigAsync(lab, $"nothing.{Domain}");
@@ -103,7 +105,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact(Dnsmasq.Tool, "dig")]
     public async Task FiftyAddressesComeOverTcpAfterDnsmasqTruncatesTheUdpAnswer()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
         string[] addresses = [.. Enumerable.Range(1, 50).Select(i => $"10.0.2.{i}")];
         await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [.. addresses.Select(a => $"--host-record=many.{Domain},{a}")]);
 
@@ -122,7 +124,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact(Dnsmasq.Tool, "dig")]
     public async Task SearchDomainCompletesAShortNameButNotAnAbsoluteOne()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
         await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/www.{Domain}/10.0.1.2"]);
 
         ProcessResult dig = await UsrnetDigAsync(lab, "www", "--search", Domain);
@@ -138,7 +140,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact(Dnsmasq.Tool, "dig", "nft")]
     public async Task ServerThatNeverAnswersTimesOutAfterTheRetries()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
         await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/www.{Domain}/10.0.1.2"]);
         // dnsmasq runs, but every query to it is dropped before it (no ICMP error either).
         string rules = """
@@ -163,7 +165,7 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     [LabFact]
     public async Task AddressNobodyHasIsUnreachableAndAHostWithoutANameServerRefuses()
     {
-        await using Lab lab = await Lab.CreateAsync(output);
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
 
         ProcessResult nobody = await UsrnetDigAsync(lab, $"www.{Domain}", "--server", "10.0.0.99");
         ProcessResult far = await UsrnetDigAsync(lab, $"www.{Domain}", "--server", LabTopology.FarAddress.ToString());
