@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Usrnet.Iface;
 using Usrnet.Phy;
 using Usrnet.Sockets;
+using Usrnet.Sockets.Dns;
 using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
 
@@ -34,6 +35,7 @@ namespace Usrnet.Async;
 public sealed partial class NetworkStack : IAsyncDisposable
 {
     private readonly Interface _iface;
+    private readonly DnsResolver _resolver;
     private readonly NetworkStackOptions _options;
     private readonly ILogger _logger;
     private readonly Thread _loop;
@@ -46,6 +48,11 @@ public sealed partial class NetworkStack : IAsyncDisposable
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("Usrnet.NetworkStack") ?? NullLogger.Instance;
         _iface = new Interface(device, options.Interface, options.LoggerFactory?.CreateLogger("Usrnet.Interface"));
+        _resolver = new DnsResolver(_iface.Sockets, options.Dns)
+        {
+            Servers = options.DnsServers,
+            SearchDomain = options.SearchDomain,
+        };
         _loop = new Thread(RunLoop) { IsBackground = true, Name = "usrnet loop" };
     }
 
@@ -154,6 +161,110 @@ public sealed partial class NetworkStack : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens a TCP connection to <paramref name="host"/> (a dotted quad, or a name the stack's resolver
+    /// looks up as A records) on <paramref name="port"/>, trying each address in turn, as
+    /// <see cref="Socket.ConnectAsync(string, int)"/> does.
+    /// </summary>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.HostNotFound"/> (NXDOMAIN, or no name server configured), <see cref="SocketError.NoData"/>
+    /// (the name has no A record), <see cref="SocketError.TryAgain"/> (SERVFAIL, time-out, server unreachable), or the
+    /// error of the last address tried (see <see cref="ConnectAsync(Ipv4Endpoint, CancellationToken)"/>).
+    /// </exception>
+    public async Task<TcpStream> ConnectAsync(string host, int port, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
+        IReadOnlyList<Ipv4Address> addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
+        SocketException? last = null;
+        foreach (Ipv4Address address in addresses)
+        {
+            try
+            {
+                return await ConnectAsync(new Ipv4Endpoint(address, (ushort)port), cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                last = e;
+            }
+        }
+        throw last ?? new SocketException((int)SocketError.NoData, $"{host}: no IPv4 address");
+    }
+
+    /// <summary>
+    /// The IPv4 addresses of <paramref name="host"/>: a dotted quad as it is, a name through the stack's
+    /// resolver (A records, CNAME chains followed, the search domain applied, answers cached for their TTL).
+    /// </summary>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.HostNotFound"/>, <see cref="SocketError.NoData"/> or <see cref="SocketError.TryAgain"/>,
+    /// with a message naming the DNS outcome (NXDOMAIN, SERVFAIL, timeout…), as <c>getaddrinfo</c> reports them.
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is neither an address nor a valid name.</exception>
+    public async Task<IReadOnlyList<Ipv4Address>> ResolveAsync(string host, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        if (Ipv4Address.TryParse(host, out Ipv4Address literal))
+        {
+            return [literal];
+        }
+        DnsQuery query = await LookupAsync(host, DnsRecordType.A, cancellationToken).ConfigureAwait(false);
+        if (query.Status == DnsQueryStatus.Succeeded && query.Addresses.Count > 0)
+        {
+            return query.Addresses;
+        }
+        SocketError error = query.Error switch
+        {
+            DnsError.NameError or DnsError.NoServers => SocketError.HostNotFound,
+            DnsError.NoData or DnsError.None => SocketError.NoData,
+            _ => SocketError.TryAgain,
+        };
+        throw new SocketException((int)error, $"{host}: {Describe(query.Error)}");
+    }
+
+    /// <summary>
+    /// Asks the stack's resolver for <paramref name="type"/> records of <paramref name="name"/> and returns
+    /// the finished query, succeeded or failed (its <see cref="DnsQuery.Error"/> says why): what <c>dig</c> needs.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid domain name.</exception>
+    public Task<DnsQuery> LookupAsync(string name, DnsRecordType type, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        Task<DnsQuery> done;
+        lock (Gate)
+        {
+            ThrowIfStopping();
+            done = DnsLookup.Start(this, _resolver.StartQuery(name, type, Instant.Now), cancellationToken).Task;
+        }
+        Wake();
+        return done;
+    }
+
+    /// <summary>The name servers the resolver asks now (from the options, or from DHCP).</summary>
+    public IReadOnlyList<Ipv4Address> DnsServers
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _resolver.Servers;
+            }
+        }
+    }
+
+    private static string Describe(DnsError error) => error switch
+    {
+        DnsError.NameError => "NXDOMAIN",
+        DnsError.NoData => "no A record (NODATA)",
+        DnsError.ServerFailure => "SERVFAIL",
+        DnsError.Refused => "REFUSED",
+        DnsError.Timeout => "DNS timeout",
+        DnsError.NoServers => "no name server configured",
+        DnsError.ConnectionRefused => "name server refused the connection",
+        DnsError.ServerUnreachable => "name server unreachable",
+        _ => error.ToString(),
+    };
 
     /// <summary>
     /// Listens for TCP connections on <paramref name="port"/> of the interface's address (RFC 9293
@@ -276,6 +387,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
         try
         {
             progress = _iface.Poll(now);
+            progress |= _resolver.Poll(now, _iface.Address?.Address);
         }
         catch (Exception e)
         {
@@ -289,7 +401,9 @@ public sealed partial class NetworkStack : IAsyncDisposable
         {
             return TimeSpan.Zero;
         }
-        return _iface.PollDelay(Instant.Now);
+        now = Instant.Now;
+        Instant? next = Instant.Min(_iface.PollAt(now), _resolver.PollAt(now));
+        return next is { } at ? (at <= now ? TimeSpan.Zero : at - now) : null;
     }
 
     private void CompleteWaiters(Instant now)

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Usrnet.Iface;
+using Usrnet.Sockets.Dns;
 using Usrnet.Sockets.Tcp;
+using Usrnet.Wire;
 
 namespace Usrnet.Async;
 
@@ -12,6 +14,15 @@ public sealed record NetworkStackOptions
 
     /// <summary>Options for every TCP connection the stack opens or accepts (buffer sizes, Nagle, timers).</summary>
     public TcpSocketOptions Tcp { get; init; } = TcpSocketOptions.Default;
+
+    /// <summary>Name servers the resolver asks (in order), e.g. the gateway. Empty by default; DHCP fills them in when these are empty.</summary>
+    public IReadOnlyList<Ipv4Address> DnsServers { get; init; } = [];
+
+    /// <summary>The search domain for names without a dot (resolv.conf's <c>search</c>); DHCP's option 15 when null.</summary>
+    public string? SearchDomain { get; init; }
+
+    /// <summary>The resolver's timeouts, attempts and cache size.</summary>
+    public DnsResolverOptions Dns { get; init; } = new();
 
     /// <summary>Where the stack logs (loop failures, neighbours that do not answer); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -27,16 +27,17 @@ internal sealed class AsyncStackPair : IAsyncDisposable
 
     public FaultInjectorDevice? Faults { get; }
 
-    public static AsyncStackPair Create(FaultOptions? faults = null, Sockets.Tcp.TcpSocketOptions? tcp = null)
+    public static AsyncStackPair Create(FaultOptions? faults = null, Sockets.Tcp.TcpSocketOptions? tcp = null, Func<NetworkStackOptions, NetworkStackOptions>? configureA = null)
     {
         MemoryLink.CreatePair(out IDevice a, out IDevice b);
         FaultInjectorDevice? injector = faults is null ? null : new FaultInjectorDevice(a, faults);
         tcp ??= Sockets.Tcp.TcpSocketOptions.Default;
-        NetworkStack stackA = NetworkStack.Start(injector ?? a, new NetworkStackOptions
+        NetworkStackOptions optionsA = new()
         {
             Interface = new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = new Ipv4Cidr(AddressA, 24) },
             Tcp = tcp,
-        });
+        };
+        NetworkStack stackA = NetworkStack.Start(injector ?? a, configureA?.Invoke(optionsA) ?? optionsA);
         NetworkStack stackB = NetworkStack.Start(b, new NetworkStackOptions
         {
             Interface = new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:02"), Address = new Ipv4Cidr(AddressB, 24) },
