@@ -83,12 +83,13 @@ public sealed partial class Interface
     }
 
     /// <summary>
-    /// Writes <paramref name="header"/> (with a fresh identification, and our address when the source is
-    /// unspecified) in front of the payload already in <paramref name="frame"/>, then routes it. Takes ownership.
+    /// Writes <paramref name="header"/> (with a fresh identification, and, when <paramref name="fillSource"/>,
+    /// our address in place of an unspecified source) in front of the payload already in
+    /// <paramref name="frame"/>, then routes it. Takes ownership.
     /// </summary>
-    private void SendIpv4(Instant now, Ipv4Header header, PacketBuffer frame)
+    private void SendIpv4(Instant now, Ipv4Header header, PacketBuffer frame, bool fillSource = true)
     {
-        if (header.Source.IsUnspecified && Address is { } address)
+        if (fillSource && header.Source.IsUnspecified && Address is { } address)
         {
             header = header with { Source = address.Address };
         }

@@ -76,12 +76,14 @@ public sealed partial class Interface
         {
             while (socket.TryPeekOutgoing(out DatagramMetadata meta, out Span<byte> data))
             {
-                Ipv4Address source = socket.LocalEndpoint.Address.IsUnspecified ? (Address?.Address ?? Ipv4Address.Any) : socket.LocalEndpoint.Address;
+                // An explicit source (UdpSocket.TrySendTo with a source) is sent as given, 0.0.0.0 included.
+                Ipv4Address source = meta.Source
+                    ?? (socket.LocalEndpoint.Address.IsUnspecified ? (Address?.Address ?? Ipv4Address.Any) : socket.LocalEndpoint.Address);
                 PacketBuffer frame = RentIpv4(UdpHeader.Length + data.Length, out Span<byte> datagram);
                 data.CopyTo(datagram[UdpHeader.Length..]);
                 new UdpHeader(socket.LocalEndpoint.Port, meta.Remote.Port).WriteTo(datagram, source, meta.Remote.Address);
                 socket.DequeueOutgoing();
-                SendIpv4(now, new Ipv4Header(source, meta.Remote.Address, IpProtocol.Udp, datagram.Length, meta.TimeToLive), frame);
+                SendIpv4(now, new Ipv4Header(source, meta.Remote.Address, IpProtocol.Udp, datagram.Length, meta.TimeToLive), frame, fillSource: false);
                 sent = true;
             }
         }

@@ -8,7 +8,7 @@ namespace Usrnet.Sockets;
 /// </summary>
 /// <remarks>
 /// Ownership: the socket owns its two <see cref="Storage.PacketQueue{T}"/>s; data is copied in by
-/// <see cref="TrySendTo"/> and out by <see cref="TryReceiveFrom"/>. Not thread-safe: use it on the
+/// <see cref="TrySendTo(ReadOnlySpan{byte}, Ipv4Endpoint)"/> and out by <see cref="TryReceiveFrom"/>. Not thread-safe: use it on the
 /// thread that polls its interface.
 /// </remarks>
 public sealed class UdpSocket : IDisposable
@@ -72,7 +72,27 @@ public sealed class UdpSocket : IDisposable
     /// </summary>
     /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit.</exception>
     /// <exception cref="ArgumentException">The remote port is 0.</exception>
-    public bool TrySendTo(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote)
+    public bool TrySendTo(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote) => Enqueue(datagram, remote, source: null);
+
+    /// <summary>
+    /// Queues one datagram for <paramref name="remote"/> with <paramref name="source"/> as its IPv4 source
+    /// address, written as given, as Linux's <c>IP_PKTINFO</c> lets <c>sendmsg</c> choose it. The case it
+    /// exists for is 0.0.0.0: a host without an address yet, such as a DHCP client before its lease (RFC 2131
+    /// §4.1: "the source address field in the IP header set to 0"), whatever the interface's address is at
+    /// the time. False when the send queue has no room now.
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit.</exception>
+    /// <exception cref="ArgumentException">The remote port is 0, or the source is broadcast or multicast.</exception>
+    public bool TrySendTo(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote, Ipv4Address source)
+    {
+        if (source.IsBroadcast || source.IsMulticast)
+        {
+            throw new ArgumentException($"{source} cannot be a source address (RFC 1122 §3.2.1.3)", nameof(source));
+        }
+        return Enqueue(datagram, remote, source);
+    }
+
+    private bool Enqueue(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote, Ipv4Address? source)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (remote.Port == 0)
@@ -87,7 +107,7 @@ public sealed class UdpSocket : IDisposable
         {
             Bind(0);
         }
-        return _queues.TryEnqueueSend(new DatagramMetadata(remote, TimeToLive), datagram);
+        return _queues.TryEnqueueSend(new DatagramMetadata(remote, TimeToLive, source), datagram);
     }
 
     /// <summary>
