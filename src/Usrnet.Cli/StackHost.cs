@@ -33,7 +33,10 @@ public sealed class StackHost : IDisposable
     /// <summary>True once SIGINT or SIGTERM arrived (or <see cref="Stop"/> was called).</summary>
     public bool IsStopping => _stopping;
 
-    /// <summary>Opens the tap and brings the interface up with <paramref name="settings"/>.</summary>
+    /// <summary>
+    /// Opens the tap and brings the interface up with <paramref name="settings"/>; without
+    /// <paramref name="withAddress"/> it has neither address nor gateway (DHCP assigns them).
+    /// </summary>
     /// <exception cref="CliError">The tap cannot be opened; the message says why.</exception>
     public static StackHost Start(StackSettings settings, bool withAddress = true)
     {
@@ -75,7 +78,7 @@ public sealed class StackHost : IDisposable
         {
             HardwareAddress = settings.Mac,
             Address = withAddress ? settings.Address : null,
-            Gateway = settings.Gateway,
+            Gateway = withAddress ? settings.Gateway : null,
         });
         StackHost host = new(iface, faults);
         host.HandleSignals();
@@ -95,14 +98,16 @@ public sealed class StackHost : IDisposable
     /// <summary>
     /// Polls the interface, then sleeps until a frame arrives, the interface's next timer, or
     /// <paramref name="deadline"/> (whichever is first), then polls again. Returns the time after the last poll.
+    /// Once stopping it no longer sleeps, unless <paramref name="waitWhenStopping"/> (for work that must
+    /// finish on the way out, such as a DHCPRELEASE waiting for ARP).
     /// </summary>
-    public Instant PollUntil(Instant? deadline)
+    public Instant PollUntil(Instant? deadline, bool waitWhenStopping = false)
     {
         Instant now = Instant.Now;
         // When this poll received or sent something, the caller has work first: do not sleep on it.
         bool progress = Interface.Poll(now);
         Instant? wake = Instant.Min(Interface.PollAt(now), deadline);
-        if (!_stopping && !progress)
+        if ((!_stopping || waitWhenStopping) && !progress)
         {
             Interface.Device.Wait(wake is { } at ? (at > now ? at - now : TimeSpan.Zero) : null);
         }

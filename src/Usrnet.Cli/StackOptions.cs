@@ -165,6 +165,23 @@ public sealed class StackOptions
         return new StackSettings(tap, mac, cidr, gateway, pcap, faults);
     }
 
+    /// <summary>
+    /// For commands that get their address by DHCP: refuses an explicit <c>--ip</c> or <c>--gateway</c>,
+    /// which would otherwise be silently ignored.
+    /// </summary>
+    /// <exception cref="CliError">One of them was given (exit code 2).</exception>
+    public void RefuseStaticAddress(ParseResult parse, string command)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        foreach (Option option in new Option[] { Ip, Gateway })
+        {
+            if (parse.GetResult(option) is { Implicit: false })
+            {
+                throw CliError.Usage($"{command}: {option.Name} cannot be combined with DHCP, which assigns the address and gateway");
+            }
+        }
+    }
+
     private static string ReadPcapPath(string path)
     {
         if (path.Length == 0)

@@ -1,31 +1,89 @@
 using System.CommandLine;
 using Usrnet.Iface;
+using Usrnet.Sockets.Dhcp;
 
 namespace Usrnet.Cli.Commands;
 
 /// <summary>
 /// <c>usrnet up</c>: brings the interface up and serves ARP, ping, and ICMP port unreachable for UDP
-/// until SIGINT or SIGTERM, then prints the interface's counters.
+/// until SIGINT or SIGTERM, then prints the interface's counters. With <c>--dhcp</c> the address comes
+/// from a DHCP server and is kept through renewals; every change is printed as a line, and the lease is
+/// released on the way out.
 /// </summary>
 internal static class UpCommand
 {
     public static Command Create()
     {
         StackOptions stack = new();
-        Command command = new("up", "Bring the stack up on the tap and answer ARP, ping and traceroute until interrupted; print counters on exit");
+        Option<bool> dhcp = new("--dhcp") { Description = "get the address and gateway by DHCP instead of --ip and --gateway, and release them on exit" };
+        Option<string?> hostName = new("--hostname") { Description = "with --dhcp: host name to send to the server (option 12)", HelpName = "NAME" };
+        Command command = new("up", "Bring the stack up on the tap and answer ARP, ping and traceroute until interrupted; print counters on exit")
+        {
+            dhcp, hostName,
+        };
         stack.AddTo(command);
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            using StackHost host = StackHost.Start(settings);
-            string via = settings.Gateway is { } g ? $" via {g}" : "";
-            Console.WriteLine($"usrnet: {settings.TapName} up, {settings.Address}{via}, MAC {settings.Mac} (Ctrl-C to stop)");
-            Console.Out.Flush();
-            host.RunUntil(() => false);
-            PrintCounters(host.Interface.Counters, Console.Out);
+            if (!parse.GetValue(dhcp))
+            {
+                if (parse.GetValue(hostName) is not null)
+                {
+                    throw CliError.Usage("up: --hostname needs --dhcp");
+                }
+                using StackHost host = StackHost.Start(settings);
+                string via = settings.Gateway is { } g ? $" via {g}" : "";
+                Console.WriteLine($"usrnet: {settings.TapName} up, {settings.Address}{via}, MAC {settings.Mac} (Ctrl-C to stop)");
+                Console.Out.Flush();
+                host.RunUntil(() => false);
+                PrintCounters(host.Interface.Counters, Console.Out);
+                return 0;
+            }
+            stack.RefuseStaticAddress(parse, "up --dhcp");
+            DhcpClientOptions options = DhcpCommand.ReadOptions(parse.GetValue(hostName));
+            using (StackHost host = StackHost.Start(settings, withAddress: false))
+            {
+                Console.WriteLine($"usrnet: {settings.TapName} up, address by DHCP, MAC {settings.Mac} (Ctrl-C to stop)");
+                Console.Out.Flush();
+                RunDhcp(host, options, Console.Out);
+                PrintCounters(host.Interface.Counters, Console.Out);
+            }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Runs the DHCP client's whole life until a signal, printing each change, then releases the lease.</summary>
+    internal static void RunDhcp(StackHost host, DhcpClientOptions options, TextWriter output)
+    {
+        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options);
+        DhcpDriver.Run(host, client, () => false, deadline: null, e =>
+        {
+            output.WriteLine(e switch
+            {
+                DhcpConfigured c => $"bound {DhcpDriver.Describe(c.Configuration)}",
+                DhcpRenewed r => $"renewed {DhcpDriver.Describe(r.Configuration)}",
+                DhcpDeconfigured { Reason: DhcpDeconfigureReason.LeaseExpired } d => $"lease expired: address {d.Address} removed",
+                DhcpDeconfigured d => $"lease refused by the server (DHCPNAK): address {d.Address} removed",
+                DhcpDeclined d => $"declined {d.Address}: in use by {d.ConflictingHardwareAddress}",
+                _ => e.ToString(),
+            });
+            output.Flush();
+        }, state =>
+        {
+            if (client.Lease is { } lease && state is DhcpState.Renewing or DhcpState.Rebinding)
+            {
+                output.WriteLine(state == DhcpState.Renewing
+                    ? $"renewing {lease.Address.Address} with {lease.ServerIdentifier}"
+                    : $"rebinding {lease.Address.Address}");
+                output.Flush();
+            }
+        });
+        if (DhcpDriver.Release(host, client) is { } released)
+        {
+            output.WriteLine($"released {released.Address}");
+            output.Flush();
+        }
     }
 
     /// <summary>Prints every counter, one per line, as <c>usrnet up</c> does on exit.</summary>

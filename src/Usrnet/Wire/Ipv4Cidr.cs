@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace Usrnet.Wire;
 
@@ -18,6 +19,19 @@ public readonly record struct Ipv4Cidr(Ipv4Address Address, int PrefixLength)
 
     /// <summary>True when <paramref name="other"/> lies in this subnet.</summary>
     public bool Contains(Ipv4Address other) => (other.Value & Netmask.Value) == Network.Value;
+
+    /// <summary>
+    /// Makes a CIDR of <paramref name="address"/> and a subnet mask as DHCP option 1 carries it (RFC 950);
+    /// false when the mask's ones do not run contiguously from the top bit (CIDR prefixes, RFC 4632 §3.1).
+    /// </summary>
+    public static bool TryFromNetmask(Ipv4Address address, Ipv4Address netmask, out Ipv4Cidr cidr)
+    {
+        int prefix = BitOperations.LeadingZeroCount(~netmask.Value);
+        Ipv4Cidr candidate = new(address, prefix);
+        bool contiguous = candidate.Netmask == netmask;
+        cidr = contiguous ? candidate : default;
+        return contiguous;
+    }
 
     /// <summary>Parses <c>a.b.c.d/n</c>.</summary>
     public static bool TryParse(string? text, out Ipv4Cidr cidr)

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Usrnet.Sockets.Dhcp;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary>
+/// <c>usrnet dhcp</c>: obtains a DHCP lease on the tap (RFC 2131), prints it, and releases it. The
+/// interface lives only as long as the command, so unlike <c>dhclient</c>, which keeps the lease for the
+/// system, it gives the address back (DHCPRELEASE) before it exits: a lease nobody uses would hold an
+/// address of the pool until it expires. Exit 0 with a lease; 1 with one line when none came in time.
+/// </summary>
+internal static class DhcpCommand
+{
+    /// <summary>Default of <c>--timeout</c>: long enough for five DHCPDISCOVERs (4 + 8 + 16 s back-off) and the address check.</summary>
+    private const double DefaultTimeoutSeconds = 40;
+
+    public static Command Create()
+    {
+        StackOptions stack = new();
+        Option<double> timeout = new("--timeout") { Description = $"seconds to wait for a lease (default {DefaultTimeoutSeconds})", HelpName = "SECONDS", DefaultValueFactory = _ => DefaultTimeoutSeconds };
+        Option<string?> hostName = new("--hostname") { Description = "host name to send to the server (option 12)", HelpName = "NAME" };
+        Command command = new("dhcp", "Obtain a DHCP lease on the tap, print address, gateway, DNS servers, domain and lease times, then release it (--ip and --gateway do not apply)")
+        {
+            timeout, hostName,
+        };
+        stack.AddTo(command);
+        command.SetAction(parse =>
+        {
+            StackSettings settings = stack.Read(parse);
+            stack.RefuseStaticAddress(parse, "dhcp");
+            TimeSpan limit = CommandLineValues.Seconds("--timeout", parse.GetValue(timeout));
+            DhcpClientOptions options = ReadOptions(parse.GetValue(hostName));
+            using StackHost host = StackHost.Start(settings, withAddress: false);
+            return Run(host, options, limit, Console.Out);
+        });
+        return command;
+    }
+
+    /// <summary>The client options of <c>--hostname</c>, validated.</summary>
+    /// <exception cref="CliError">The host name is malformed (exit code 2).</exception>
+    internal static DhcpClientOptions ReadOptions(string? hostName)
+    {
+        if (hostName is not null && !DhcpClientOptions.IsValidHostName(hostName))
+        {
+            throw CliError.Usage($"--hostname: '{hostName}' is not a host name (letters, digits, '-' and '.', at most 255 characters)");
+        }
+        return new DhcpClientOptions { HostName = hostName };
+    }
+
+    internal static int Run(StackHost host, DhcpClientOptions options, TimeSpan timeout, TextWriter output)
+    {
+        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options);
+        Instant deadline = Instant.Now + timeout;
+        DhcpConfiguration? lease = null;
+        DhcpDriver.Run(host, client, () => lease is not null, deadline, e =>
+        {
+            switch (e)
+            {
+                case DhcpConfigured c:
+                    lease = c.Configuration;
+                    break;
+                case DhcpDeclined d:
+                    output.WriteLine($"declined {d.Address}: in use by {d.ConflictingHardwareAddress}");
+                    output.Flush();
+                    break;
+                default:
+                    break;
+            }
+        });
+        if (lease is null)
+        {
+            string why = host.IsStopping ? "interrupted" : $"no lease within {DhcpDriver.Seconds(timeout)}";
+            throw new CliError($"dhcp: {why} (state {client.State}, {client.Counters.MessagesSent} messages sent, {client.Counters.MessagesReceived} received)");
+        }
+        Print(lease, output);
+        if (DhcpDriver.Release(host, client) is { } released)
+        {
+            output.WriteLine($"released {released.Address}");
+        }
+        output.Flush();
+        return 0;
+    }
+
+    private static void Print(DhcpConfiguration c, TextWriter output)
+    {
+        output.WriteLine($"address   {c.Address}");
+        output.WriteLine($"gateway   {(c.Router is { } r ? r.ToString() : "none")}");
+        output.WriteLine($"dns       {(c.DnsServers.Count > 0 ? string.Join(' ', c.DnsServers) : "none")}");
+        output.WriteLine($"domain    {c.DomainName ?? "none"}");
+        if (c.Mtu is { } mtu)
+        {
+            output.WriteLine($"mtu       {mtu}");
+        }
+        output.WriteLine($"lease     {DhcpDriver.Seconds(c.LeaseTime)}");
+        output.WriteLine($"t1        {DhcpDriver.Seconds(c.RenewalTime)}");
+        output.WriteLine($"t2        {DhcpDriver.Seconds(c.RebindingTime)}");
+        output.WriteLine($"server    {c.ServerIdentifier}");
+        output.Flush();
+    }
+}

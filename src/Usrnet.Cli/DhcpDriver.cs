@@ -1,0 +1,106 @@
+using System.Globalization;
+using Usrnet.Iface;
+using Usrnet.Sockets.Dhcp;
+using Usrnet.Wire;
+
+namespace Usrnet.Cli;
+
+/// <summary>
+/// What <c>usrnet dhcp</c> and <c>usrnet up --dhcp</c> share: the loop that polls a <see cref="DhcpClient"/>
+/// beside the interface, applying what it reports to the interface (the client never does), the
+/// release at the end, and how a lease is described in one line.
+/// </summary>
+internal static class DhcpDriver
+{
+    /// <summary>How long the DHCPRELEASE may take to leave (the server's MAC may have to be resolved first).</summary>
+    private static readonly TimeSpan s_releaseFlushLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Polls interface and client until <paramref name="done"/> says so, <paramref name="deadline"/> passes
+    /// or a signal arrives. Each event is applied to the interface, then handed to <paramref name="onEvent"/>;
+    /// <paramref name="onState"/> hears of every state change.
+    /// </summary>
+    public static void Run(StackHost host, DhcpClient client, Func<bool> done, Instant? deadline, Action<DhcpEvent> onEvent, Action<DhcpState>? onState = null)
+    {
+        DhcpState state = client.State;
+        while (!host.IsStopping && !done())
+        {
+            Instant now = host.PollUntil(Instant.Min(client.PollAt(Instant.Now), deadline));
+            client.Poll(now);
+            // Applied before the next interface poll, so that what the client queued leaves with the right address.
+            while (client.TakeEvent() is { } e)
+            {
+                Apply(host.Interface, e);
+                onEvent(e);
+            }
+            if (client.State != state)
+            {
+                state = client.State;
+                onState?.Invoke(state);
+            }
+            if (deadline is { } d && now >= d)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The owner's side of the client's events: assign or remove the address and the default route.</summary>
+    public static void Apply(Interface iface, DhcpEvent e)
+    {
+        switch (e)
+        {
+            case DhcpConfigured { Configuration: var c }:
+                iface.SetAddress(c.Address);
+                iface.Gateway = GatewayOf(c);
+                break;
+            case DhcpRenewed { Configuration: var c }:
+                iface.SetAddress(c.Address);
+                iface.Gateway = GatewayOf(c);
+                break;
+            case DhcpDeconfigured:
+                iface.SetAddress(null);
+                iface.Gateway = null;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Releases the lease if the client holds one, waits (briefly) until the DHCPRELEASE has left, then
+    /// removes the address. Returns the released address, or null when there was no lease.
+    /// </summary>
+    public static Ipv4Cidr? Release(StackHost host, DhcpClient client)
+    {
+        Ipv4Cidr? address = client.Lease?.Address;
+        if (!client.Release(Instant.Now))
+        {
+            return null;
+        }
+        Instant until = Instant.Now + s_releaseFlushLimit;
+        Instant now;
+        do
+        {
+            now = host.PollUntil(until, waitWhenStopping: true);
+        }
+        while (host.Interface.ArpCache.ParkedCount > 0 && now < until);
+        host.Interface.SetAddress(null);
+        host.Interface.Gateway = null;
+        return address;
+    }
+
+    /// <summary><c>10.0.0.157/24 via 10.0.0.101 lease 120 s</c>.</summary>
+    public static string Describe(DhcpConfiguration c)
+    {
+        string via = GatewayOf(c) is { } g ? $" via {g}" : "";
+        return $"{c.Address}{via} lease {Seconds(c.LeaseTime)}";
+    }
+
+    /// <summary>Whole seconds as <c>120 s</c>, or <c>infinite</c>.</summary>
+    public static string Seconds(TimeSpan? duration) =>
+        duration is { } d ? d.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "infinite";
+
+    /// <summary>The router, when it is on the leased subnet (the interface routes through on-link gateways only).</summary>
+    private static Ipv4Address? GatewayOf(DhcpConfiguration c) => c.Router is { } r && c.Address.Contains(r) && r != c.Address.Address ? r : null;
+}
