@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Usrnet.Sockets.Dhcp;
+using Usrnet.Wire;
 
 namespace Usrnet.Cli.Commands;
 
@@ -19,9 +20,10 @@ internal static class DhcpCommand
         StackOptions stack = new();
         Option<double> timeout = new("--timeout") { Description = $"seconds to wait for a lease (default {DefaultTimeoutSeconds})", HelpName = "SECONDS", DefaultValueFactory = _ => DefaultTimeoutSeconds };
         Option<string?> hostName = new("--hostname") { Description = "host name to send to the server (option 12)", HelpName = "NAME" };
+        Option<string?> request = new("--request") { Description = "an address from an earlier lease to ask for first (INIT-REBOOT, RFC 2131 §3.2); DHCPDISCOVER follows if the server refuses or stays silent", HelpName = "ADDR" };
         Command command = new("dhcp", "Obtain a DHCP lease on the tap, print address, gateway, DNS servers, domain and lease times, then release it (--ip and --gateway do not apply)")
         {
-            timeout, hostName,
+            timeout, hostName, request,
         };
         stack.AddTo(command);
         command.SetAction(parse =>
@@ -30,6 +32,14 @@ internal static class DhcpCommand
             stack.RefuseStaticAddress(parse, "dhcp");
             TimeSpan limit = CommandLineValues.Seconds("--timeout", parse.GetValue(timeout));
             DhcpClientOptions options = ReadOptions(parse.GetValue(hostName));
+            if (parse.GetValue(request) is { } text)
+            {
+                if (!Ipv4Address.TryParse(text, out Ipv4Address remembered) || !remembered.IsUnicast || remembered.IsLoopback)
+                {
+                    throw CliError.Usage($"--request: '{text}' is not an address a lease can have");
+                }
+                options = options with { RememberedAddress = remembered };
+            }
             using StackHost host = StackHost.Start(settings, withAddress: false);
             return Run(host, options, limit, Console.Out);
         });
