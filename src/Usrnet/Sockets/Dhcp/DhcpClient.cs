@@ -260,11 +260,12 @@ public sealed partial class DhcpClient : IDisposable
             case DhcpState.Probing:
                 RunProbeTimer(now);
                 break;
+            // Entering RENEWING or REBINDING sends nothing when the next deadline has passed too (T1 = T2, or
+            // a poll after a long sleep): the next round of this loop moves on at once.
             case DhcpState.Bound when _lease!.RenewAt is { } renewAt && now >= renewAt:
                 Enter(DhcpState.Renewing);
                 if (now < _lease.RebindAt)
                 {
-                    // Past T2 already (T1 = T2, or a late poll): the next round goes straight to REBINDING.
                     NewExchange(now);
                     _requestSentAt = now;
                     SendRenewingRequest(now, _lease);
@@ -272,11 +273,14 @@ public sealed partial class DhcpClient : IDisposable
                 }
                 break;
             case DhcpState.Renewing when now >= _lease!.RebindAt:
-                NewExchange(now);
                 Enter(DhcpState.Rebinding);
-                _requestSentAt = now;
-                SendRebindingRequest(now, _lease);
-                ScheduleRenewalRetransmission(now, _lease.ExpiresAt!.Value);
+                if (now < _lease.ExpiresAt)
+                {
+                    NewExchange(now);
+                    _requestSentAt = now;
+                    SendRebindingRequest(now, _lease);
+                    ScheduleRenewalRetransmission(now, _lease.ExpiresAt!.Value);
+                }
                 break;
             case DhcpState.Renewing when IsTransmitDue(now):
                 SendRenewingRequest(now, _lease!);
