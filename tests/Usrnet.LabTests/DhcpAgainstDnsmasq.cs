@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Usrnet.Cli.Lab;
+using Xunit.Sdk;
+
+namespace Usrnet.LabTests;
+
+/// <summary>
+/// The stack's DHCP client (<c>usrnet dhcp</c>, <c>usrnet up --dhcp</c>) against dnsmasq on the lab's tap:
+/// a lease from the pool that the kernel can ping, renewal at T1, rebinding and expiry when the server is
+/// gone, INIT-REBOOT accepted and refused, DHCPDECLINE of an address the kernel already has, release.
+/// </summary>
+public sealed partial class DhcpAgainstDnsmasq(ITestOutputHelper output)
+{
+    /// <summary>The pool: not the stack's static default 10.0.0.102, so an address from it came from DHCP.</summary>
+    private const string Range = "--dhcp-range=10.0.0.150,10.0.0.199,2m";
+
+    private static readonly string Mac = LabTopology.StackMac.ToString();
+    private static readonly string Server = LabTopology.Gateway.ToString();
+
+    /// <summary>A cold dotnet, dnsmasq's own 3 s ping check of the address, then our 3 to 7 s of ARP probes.</summary>
+    private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(45);
+
+    [LabFact(Dnsmasq.Tool)]
+    public async Task UsrnetDhcpPrintsALeaseFromThePoolAndReleasesIt()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, [Range, $"--domain={Dnsmasq.Domain}"]);
+
+        ProcessResult dhcp = await lab.RunUsrnetAsync(["dhcp", "--hostname", "labhost"], BindTimeout + TimeSpan.FromSeconds(15));
+
+        Assert.True(dhcp.Succeeded, dhcp.ToString());
+        LabStack.AssertNoException(dhcp);
+        string address = Field(dhcp, "address");
+        Assert.Matches(@"^10\.0\.0\.1(5\d|[6-9]\d)/24$", address);
+        string ip = address.Split('/')[0];
+        Assert.Equal(Server, Field(dhcp, "gateway"));
+        Assert.Equal(Server, Field(dhcp, "dns"));
+        Assert.Equal(Dnsmasq.Domain, Field(dhcp, "domain"));
+        Assert.Equal("120 s", Field(dhcp, "lease"));
+        Assert.Equal("60 s", Field(dhcp, "t1"));
+        Assert.Equal("105 s", Field(dhcp, "t2"));
+        Assert.Equal(Server, Field(dhcp, "server"));
+        Assert.Contains($"released {ip}\n", dhcp.StandardOutput, StringComparison.Ordinal);
+
+        string log = await WaitForLogAsync(dnsmasq, $"DHCPRELEASE(tap0) {ip} {Mac}");
+        Assert.Contains($"DHCPDISCOVER(tap0) {Mac}", log, StringComparison.Ordinal);
+        Assert.Contains($"DHCPOFFER(tap0) {ip} {Mac}", log, StringComparison.Ordinal);
+        Assert.Contains($"DHCPREQUEST(tap0) {ip} {Mac}", log, StringComparison.Ordinal);
+        Assert.Contains($"DHCPACK(tap0) {ip} {Mac} labhost", log, StringComparison.Ordinal); // option 12 reached it
+        // Released: dnsmasq forgets the lease.
+        Assert.DoesNotContain($" {ip} ", await File.ReadAllTextAsync(dnsmasq.LeaseFile), StringComparison.Ordinal);
+    }
+
+    [LabFact(Dnsmasq.Tool, "ping")]
+    public async Task UpDhcpIsBoundThePingableAddressRenewsAtT1AndIsReleasedOnSigterm()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, [Range, "--dhcp-option=58,10", "--dhcp-option=59,20"]);
+        BackgroundProcess stack = lab.StartUsrnet(["up", "--dhcp"]);
+        string ip = await WaitForBoundAsync(stack);
+
+        ProcessResult ping = await lab.RunAsync(lab.Namespace, ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", ip], TimeSpan.FromSeconds(20));
+        Assert.True(await stack.WaitForOutputAsync("renewed ", TimeSpan.FromSeconds(25)), $"no renewal at T1 = 10 s:\n{stack.StandardOutput}");
+        ProcessResult ended = await LabStack.StopStackAsync(stack);
+
+        Assert.True(ping.Succeeded, ping.ToString());
+        Assert.Equal(3, ToolOutput.PingReceived(ping.StandardOutput));
+        Assert.Equal(0, ended.ExitCode);
+        LabStack.AssertNoException(ended);
+        Assert.Contains($"renewing {ip} with {Server}\n", ended.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"renewed {ip}/24 via {Server} lease 120 s\n", ended.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"released {ip}\n", ended.StandardOutput, StringComparison.Ordinal);
+        string log = await WaitForLogAsync(dnsmasq, $"DHCPRELEASE(tap0) {ip} {Mac}");
+        // The first ACK, then at least one renewal, each a DHCPREQUEST answered with a DHCPACK.
+        Assert.True(Count(log, $"DHCPREQUEST(tap0) {ip} {Mac}") >= 2, log);
+        Assert.True(Count(log, $"DHCPACK(tap0) {ip} {Mac}") >= 2, log);
+        Assert.Equal(1, Count(log, $"DHCPDISCOVER(tap0) {Mac}"));
+    }
+
+    [LabFact(Dnsmasq.Tool, "ping")]
+    public async Task WhenTheServerGoesAwayTheStackRebindsThenGivesTheAddressUpAtTheLeasesEnd()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, [Range, "--dhcp-option=58,10", "--dhcp-option=59,20"]);
+        BackgroundProcess stack = lab.StartUsrnet(["up", "--dhcp"]);
+        string ip = await WaitForBoundAsync(stack);
+        Stopwatch sinceBound = Stopwatch.StartNew();
+
+        await dnsmasq.DisposeAsync(); // the stack keeps running
+
+        Assert.True(await stack.WaitForOutputAsync($"rebinding {ip}\n", TimeSpan.FromSeconds(30)), $"no rebinding at T2 = 20 s:\n{stack.StandardOutput}");
+        TimeSpan rebindingAfter = sinceBound.Elapsed;
+        Assert.True(await stack.WaitForOutputAsync("lease expired", TimeSpan.FromSeconds(130)), $"the lease did not expire:\n{stack.StandardOutput}");
+        TimeSpan expiredAfter = sinceBound.Elapsed;
+        ProcessResult ping = await lab.RunAsync(lab.Namespace, ["ping", "-n", "-c", "2", "-W", "1", ip], TimeSpan.FromSeconds(10));
+        ProcessResult ended = await LabStack.StopStackAsync(stack);
+
+        output.WriteLine($"rebinding {rebindingAfter.TotalSeconds:F1} s and expiry {expiredAfter.TotalSeconds:F1} s after bound");
+        Assert.Contains($"renewing {ip} with {Server}\n", ended.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"lease expired: address {ip}/24 removed\n", ended.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("renewed", ended.StandardOutput, StringComparison.Ordinal);
+        // The lease counts from the DHCPREQUEST, a few seconds (the ARP probes) before "bound" was printed.
+        Assert.InRange(expiredAfter.TotalSeconds, 100, 125);
+        Assert.False(ping.Succeeded, $"the address still answers after the lease expired: {ping}");
+        Assert.DoesNotContain("released", ended.StandardOutput, StringComparison.Ordinal); // nothing left to release
+    }
+
+    [LabFact(Dnsmasq.Tool)]
+    public async Task AnAddressTheKernelAlreadyHasIsDeclinedAndAnotherOneLeased()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        // The kernel owns 10.0.0.150 too, and dnsmasq reserves it for the stack's MAC, so it is offered
+        // first; a reserved address is not ping-checked by dnsmasq, so only the stack's ARP probe (which
+        // the kernel answers) can find the conflict. After the DHCPDECLINE dnsmasq offers 10.0.0.151.
+        (await lab.RunAsync(lab.Namespace, ["ip", "addr", "add", "10.0.0.150/24", "dev", lab.TapName])).EnsureSuccess();
+        string kernelMac = await TapMacAsync(lab);
+        await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, ["--dhcp-range=10.0.0.150,10.0.0.151,2m", $"--dhcp-host={Mac},10.0.0.150"]);
+
+        ProcessResult dhcp = await lab.RunUsrnetAsync(["dhcp", "--timeout", "60"], TimeSpan.FromSeconds(90));
+
+        Assert.True(dhcp.Succeeded, dhcp.ToString());
+        Assert.Contains($"declined 10.0.0.150: in use by {kernelMac}\n", dhcp.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("10.0.0.151/24", Field(dhcp, "address"));
+        string log = await WaitForLogAsync(dnsmasq, $"DHCPRELEASE(tap0) 10.0.0.151 {Mac}");
+        Assert.Contains($"DHCPDECLINE(tap0) 10.0.0.150 {Mac} address in use by {kernelMac}", log, StringComparison.Ordinal);
+        Assert.Contains($"DHCPACK(tap0) 10.0.0.151 {Mac}", log, StringComparison.Ordinal);
+    }
+
+    [LabFact(Dnsmasq.Tool)]
+    public async Task InitRebootKeepsARememberedAddressAndFallsBackToDiscoverWhenRefused()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        // Authoritative: dnsmasq answers an INIT-REBOOT for an address it has no lease for (ACK when it
+        // is free in the pool, NAK otherwise) instead of staying silent.
+        await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, [Range, "--dhcp-authoritative"]);
+
+        ProcessResult kept = await lab.RunUsrnetAsync(["dhcp", "--request", "10.0.0.160"], BindTimeout);
+        ProcessResult refused = await lab.RunUsrnetAsync(["dhcp", "--request", "10.0.0.99"], BindTimeout);
+
+        Assert.True(kept.Succeeded, kept.ToString());
+        Assert.Equal("10.0.0.160/24", Field(kept, "address"));
+        Assert.True(refused.Succeeded, refused.ToString());
+        Assert.Matches(@"^10\.0\.0\.1(5\d|[6-9]\d)/24$", Field(refused, "address"));
+        string log = await WaitForLogAsync(dnsmasq, $"DHCPNAK(tap0) 10.0.0.99 {Mac}");
+        // The first run never needed a DHCPDISCOVER; the second one did, after the NAK.
+        Assert.Equal(1, Count(log, $"DHCPDISCOVER(tap0) {Mac}"));
+        Assert.True(log.IndexOf($"DHCPACK(tap0) 10.0.0.160 {Mac}", StringComparison.Ordinal) < log.IndexOf($"DHCPDISCOVER(tap0) {Mac}", StringComparison.Ordinal), log);
+    }
+
+    [LabFact]
+    public async Task UsrnetDhcpWithoutAServerFailsWithOneLine()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+
+        ProcessResult dhcp = await lab.RunUsrnetAsync(["dhcp", "--timeout", "5"], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, dhcp.ExitCode);
+        Assert.Equal("", dhcp.StandardOutput);
+        string error = Assert.Single(dhcp.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("usrnet: dhcp: no lease within 5 s", error, StringComparison.Ordinal);
+    }
+
+    [LabFact]
+    public async Task DhcpRefusesAStaticAddress()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+
+        ProcessResult dhcp = await lab.RunUsrnetAsync(["dhcp", "--ip", "10.0.0.5/24"], TimeSpan.FromSeconds(30));
+        ProcessResult up = await lab.RunUsrnetAsync(["up", "--dhcp", "--gateway", "10.0.0.1"], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, dhcp.ExitCode);
+        Assert.Equal("usrnet: dhcp: --ip cannot be combined with DHCP, which assigns the address and gateway\n", dhcp.StandardError);
+        Assert.Equal(2, up.ExitCode);
+        Assert.Equal("usrnet: up --dhcp: --gateway cannot be combined with DHCP, which assigns the address and gateway\n", up.StandardError);
+    }
+
+    /// <summary>Waits for <c>up --dhcp</c>'s "bound ADDR/24 via 10.0.0.101 lease 120 s" and returns ADDR.</summary>
+    private static async Task<string> WaitForBoundAsync(BackgroundProcess stack)
+    {
+        if (!await stack.WaitForOutputAsync(" lease 120 s\n", BindTimeout))
+        {
+            ProcessResult ended = await stack.StopAsync();
+            throw new XunitException($"the stack got no lease within {BindTimeout.TotalSeconds} s: {ended}");
+        }
+        Match bound = BoundLine().Match(stack.StandardOutput);
+        Assert.True(bound.Success, stack.StandardOutput);
+        return bound.Groups["ip"].Value;
+    }
+
+    /// <summary>Waits until dnsmasq has logged <paramref name="line"/> (it logs as it answers) and returns its log.</summary>
+    private static async Task<string> WaitForLogAsync(Dnsmasq dnsmasq, string line)
+    {
+        Assert.True(await dnsmasq.Process.WaitForOutputAsync(line, TimeSpan.FromSeconds(5)), $"dnsmasq did not log '{line}':\n{dnsmasq.Process.StandardError}");
+        return dnsmasq.Process.StandardError;
+    }
+
+    /// <summary>The value of a <c>usrnet dhcp</c> line such as <c>gateway   10.0.0.101</c>.</summary>
+    private static string Field(ProcessResult result, string name)
+    {
+        Match m = Regex.Match(result.StandardOutput, $@"^{name} +(?<value>.+)$", RegexOptions.Multiline);
+        return m.Success ? m.Groups["value"].Value : throw new XunitException($"no '{name}' line in: {result}");
+    }
+
+    private static int Count(string text, string what) => Regex.Matches(text, Regex.Escape(what)).Count;
+
+    private static async Task<string> TapMacAsync(Lab lab)
+    {
+        ProcessResult link = (await lab.RunAsync(lab.Namespace, ["ip", "-o", "link", "show", lab.TapName])).EnsureSuccess();
+        return Regex.Match(link.StandardOutput, @"link/ether (?<mac>[0-9a-f:]{17})").Groups["mac"].Value;
+    }
+
+    [GeneratedRegex(@"^bound (?<ip>10\.0\.0\.\d+)/24 via 10\.0\.0\.101 lease 120 s$", RegexOptions.Multiline)]
+    private static partial Regex BoundLine();
+}
