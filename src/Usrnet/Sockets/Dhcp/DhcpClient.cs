@@ -187,13 +187,13 @@ public sealed partial class DhcpClient : IDisposable
     public bool Release(Instant now)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        DhcpConfiguration? lease = _lease;
-        bool held = lease is not null && State is DhcpState.Bound or DhcpState.Renewing or DhcpState.Rebinding;
-        if (held)
+        bool held = false;
+        if (_lease is { } lease && State is DhcpState.Bound or DhcpState.Renewing or DhcpState.Rebinding)
         {
+            held = true;
             NewExchange(now);
-            SendRelease(lease!);
-            Log.Released(_logger, lease!.Address.Address.ToString(), lease.ServerIdentifier.ToString());
+            SendRelease(lease);
+            Log.Released(_logger, lease.Address.Address.ToString(), lease.ServerIdentifier.ToString());
         }
         _lease = null;
         _candidate = null;
@@ -248,7 +248,7 @@ public sealed partial class DhcpClient : IDisposable
             case DhcpState.Rebooting when IsTransmitDue(now):
                 if (_transmissions >= _options.MaxRebootAttempts)
                 {
-                    Log.GaveUp(_logger, "INIT-REBOOT", _options.RememberedAddress.ToString() ?? "");
+                    Log.GaveUp(_logger, "DHCPREQUEST (INIT-REBOOT)", _options.RememberedAddress?.ToString() ?? "");
                     Restart(now);
                 }
                 else
