@@ -43,8 +43,8 @@ public ref struct DhcpPacket
     public const int OptionsOffset = 240;
 
     /// <summary>
-    /// The shortest message a client sends: BOOTP's 300 octets (RFC 1542 §3.2.1), which some relays and
-    /// servers still require; the options area is padded up to it.
+    /// The shortest message a client sends: BOOTP's 300 octets (RFC 951: 236 fixed octets and a 64-octet
+    /// 'vend' field), which some relays and servers still require; the options area is padded up to it.
     /// </summary>
     public const int MinClientLength = 300;
 

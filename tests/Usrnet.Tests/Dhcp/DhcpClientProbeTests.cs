@@ -74,7 +74,7 @@ public sealed class DhcpClientProbeTests
 
         h.AdvanceUntilActivity(TimeSpan.FromSeconds(60));
         SentDhcp discover = h.ExpectSent(DhcpMessageType.Discover);
-        Assert.Equal(decline.At + TimeSpan.FromSeconds(10), discover.At); // RFC 2131 §3.1.5
+        Assert.Equal(decline.At + TimeSpan.FromSeconds(10), discover.At); // RFC 2131 §3.1 step 5
         Assert.NotEqual(decline.Xid, discover.Xid);
         Assert.Empty(h.TakeProbes());
     }

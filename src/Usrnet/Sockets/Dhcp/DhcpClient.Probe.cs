@@ -97,7 +97,7 @@ public sealed partial class DhcpClient
         }
     }
 
-    /// <summary>The address is taken: DHCPDECLINE, and start over after the pause RFC 2131 §3.1.5 asks for.</summary>
+    /// <summary>The address is taken: DHCPDECLINE, and start over after the pause RFC 2131 §3.1 step 5 asks for.</summary>
     private void Decline(Instant now, DhcpConfiguration candidate, EthernetAddress holder)
     {
         Counters.Declines++;

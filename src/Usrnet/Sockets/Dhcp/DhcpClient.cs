@@ -332,7 +332,7 @@ public sealed partial class DhcpClient : IDisposable
     }
 
     /// <summary>
-    /// A DHCPNAK (RFC 2131 §3.1.4, §3.2, §4.4.5): restart at once, but when servers keep refusing, wait
+    /// A DHCPNAK (RFC 2131 §3.1 step 4, §3.2, §4.4.5): restart at once, but when servers keep refusing, wait
     /// the retransmission back-off between attempts rather than loop at network speed.
     /// </summary>
     private void OnNak(Instant now, in DhcpMessage nak)

@@ -67,7 +67,7 @@ public sealed record DhcpClientOptions
     /// <summary>Wait after the last probe before the address is used (RFC 5227 ANNOUNCE_WAIT: 2 s).</summary>
     public TimeSpan AnnounceWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Wait after a DHCPDECLINE before starting over (RFC 2131 §3.1.5: at least 10 s).</summary>
+    /// <summary>Wait after a DHCPDECLINE before starting over (RFC 2131 §3.1 step 5: at least 10 s).</summary>
     public TimeSpan DeclineBackoff { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
