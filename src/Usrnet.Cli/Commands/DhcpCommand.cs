@@ -18,7 +18,7 @@ internal static class DhcpCommand
     public static Command Create()
     {
         StackOptions stack = new();
-        Option<double> timeout = new("--timeout") { Description = $"seconds to wait for a lease (default {DefaultTimeoutSeconds})", HelpName = "SECONDS", DefaultValueFactory = _ => DefaultTimeoutSeconds };
+        Option<double> timeout = new("--timeout") { Description = "seconds to wait for a lease", HelpName = "SECONDS", DefaultValueFactory = _ => DefaultTimeoutSeconds };
         Option<string?> hostName = new("--hostname") { Description = "host name to send to the server (option 12)", HelpName = "NAME" };
         Option<string?> request = new("--request") { Description = "an address from an earlier lease to ask for first (INIT-REBOOT, RFC 2131 §3.2); DHCPDISCOVER follows if the server refuses or stays silent", HelpName = "ADDR" };
         Command command = new("dhcp", "Obtain a DHCP lease on the tap, print address, gateway, DNS servers, domain and lease times, then release it (--ip and --gateway do not apply)")
