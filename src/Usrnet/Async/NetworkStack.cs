@@ -269,12 +269,12 @@ public sealed partial class NetworkStack : IAsyncDisposable
     /// <summary>
     /// Listens for TCP connections on <paramref name="port"/> of the interface's address (RFC 9293
     /// §3.10.1 passive OPEN), with at most <paramref name="backlog"/> established connections waiting for
-    /// <see cref="TcpStreamListener.AcceptAsync"/>.
+    /// <see cref="TcpStreamListener.AcceptAsync"/>. Port 0 picks a free ephemeral port:
+    /// <see cref="TcpStreamListener.LocalEndpoint"/> says which.
     /// </summary>
     /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another listener has the port.</exception>
     public TcpStreamListener ListenTcp(ushort port, int backlog = 128)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(port);
         ArgumentOutOfRangeException.ThrowIfLessThan(backlog, 1);
         lock (Gate)
         {

@@ -86,6 +86,26 @@ public sealed class SocketSet
         throw new SocketException((int)SocketError.AddressAlreadyInUse);
     }
 
+    /// <summary>
+    /// Chooses a port for a listener bound to port 0 (RFC 6056 §3.3.1: a random start, then the next
+    /// port that no listener and no open connection uses locally).
+    /// </summary>
+    /// <exception cref="SocketException">Every ephemeral port is taken (<see cref="SocketError.AddressAlreadyInUse"/>).</exception>
+    internal ushort AllocateTcpListenPort()
+    {
+        const int count = EphemeralPortLast - EphemeralPortFirst + 1;
+        int offset = _random.Next(count);
+        for (int i = 0; i < count; i++)
+        {
+            ushort port = (ushort)(EphemeralPortFirst + ((offset + i) % count));
+            if (!IsTcpListening(port) && !Tcp.Exists(s => s.State != TcpState.Closed && s.LocalEndpoint.Port == port))
+            {
+                return port;
+            }
+        }
+        throw new SocketException((int)SocketError.AddressAlreadyInUse);
+    }
+
     /// <summary>True when another open TCP socket has the same four-tuple.</summary>
     internal bool IsTcpTupleTaken(Ipv4Endpoint local, Ipv4Endpoint remote, TcpSocket? except)
     {

@@ -60,14 +60,21 @@ public sealed class TcpListenSocket : IDisposable
     /// <summary>Send SYN cookies when the half-open queue is full (on by default, like Linux's tcp_syncookies=1).</summary>
     public bool UseSynCookies { get; set; } = true;
 
-    /// <summary>Starts listening on <paramref name="port"/> of every local address (or one).</summary>
-    /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another listener has the port.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">Port 0, or a backlog below 1.</exception>
+    /// <summary>
+    /// Starts listening on <paramref name="port"/> of every local address (or one); port 0 picks a free
+    /// ephemeral port, as a BSD <c>listen</c> on an unbound socket does (RFC 6056 §3.3.1), and
+    /// <see cref="LocalEndpoint"/> says which.
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/> when another listener has the port (or no ephemeral port is free).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A backlog below 1.</exception>
     public void Listen(ushort port, int backlog = 128, Ipv4Address? address = null, int? maxHalfOpen = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfZero(port);
         ArgumentOutOfRangeException.ThrowIfLessThan(backlog, 1);
+        if (port == 0)
+        {
+            port = _set.AllocateTcpListenPort();
+        }
         foreach (TcpListenSocket other in _set.TcpListeners)
         {
             if (other != this && other.IsListening && other.LocalEndpoint.Port == port)
