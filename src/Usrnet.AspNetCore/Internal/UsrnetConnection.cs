@@ -56,6 +56,7 @@ internal sealed partial class UsrnetConnection : ConnectionContext,
     private bool _writeShutdown;
     private volatile Exception? _shutdownReason;
     private int _connectionClosedQueued;
+    private int _disposed;
     private Task _processing = Task.CompletedTask;
 
     public UsrnetConnection(TcpStream stream, UsrnetTransportOptions options, ILogger logger)
@@ -109,9 +110,14 @@ internal sealed partial class UsrnetConnection : ConnectionContext,
         _output.Reader.CancelPendingRead(); // after Shutdown, so that the send loop sees the reason
     }
 
-    /// <summary>Completes both pipes, stops reading, waits for the loops, and closes the stream gracefully.</summary>
+    /// <summary>Completes both pipes, stops reading, waits for the loops, and closes the stream gracefully. Safe to call twice.</summary>
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _processing.ConfigureAwait(false);
+            return;
+        }
         _input.Reader.Complete();
         _output.Writer.Complete();
         _stopReceiving.Cancel(); // the application will read no more: do not wait for the peer's FIN
