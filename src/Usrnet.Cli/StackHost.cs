@@ -40,47 +40,9 @@ public sealed class StackHost : IDisposable
     /// <exception cref="CliError">The tap cannot be opened; the message says why.</exception>
     public static StackHost Start(StackSettings settings, bool withAddress = true)
     {
-        IDevice device;
-        try
-        {
-            device = TapDevice.Open(settings.TapName);
-        }
-        catch (DeviceException e)
-        {
-            throw new CliError(e.Message);
-        }
-        FaultInjectorDevice? faults = null;
-        if (settings.Faults.IsEnabled)
-        {
-            faults = new FaultInjectorDevice(device, new FaultOptions
-            {
-                DropChance = settings.Faults.DropChance,
-                CorruptChance = settings.Faults.CorruptChance,
-                ReorderChance = settings.Faults.ReorderChance,
-                DuplicateChance = settings.Faults.DuplicateChance,
-                Seed = settings.Faults.Seed ?? Environment.TickCount,
-            });
-            device = faults;
-        }
-        if (settings.PcapPath is not null)
-        {
-            try
-            {
-                device = new PcapWriterDevice(device, settings.PcapPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                device.Dispose();
-                throw new CliError($"--pcap: cannot write '{settings.PcapPath}': {e.Message}");
-            }
-        }
-        Interface iface = new(device, new InterfaceOptions
-        {
-            HardwareAddress = settings.Mac,
-            Address = withAddress ? settings.Address : null,
-            Gateway = withAddress ? settings.Gateway : null,
-        });
-        StackHost host = new(iface, faults);
+        StackDevice device = StackDevice.Open(settings);
+        Interface iface = new(device.Device, settings.InterfaceOptions(withAddress));
+        StackHost host = new(iface, device.Faults);
         host.HandleSignals();
         return host;
     }

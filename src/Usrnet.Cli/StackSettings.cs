@@ -1,3 +1,4 @@
+using Usrnet.Iface;
 using Usrnet.Wire;
 
 namespace Usrnet.Cli;
@@ -18,4 +19,16 @@ public sealed record StackSettings(
     Ipv4Cidr Address,
     Ipv4Address? Gateway,
     string? PcapPath,
-    FaultSettings Faults);
+    FaultSettings Faults)
+{
+    /// <summary>
+    /// The interface's options: this MAC, address and gateway. Without <paramref name="withAddress"/> the
+    /// interface starts with no address, as a DHCP client does.
+    /// </summary>
+    public InterfaceOptions InterfaceOptions(bool withAddress = true) => new()
+    {
+        HardwareAddress = Mac,
+        Address = withAddress ? Address : null,
+        Gateway = withAddress ? Gateway : null,
+    };
+}

@@ -1,0 +1,76 @@
+using Usrnet.Async;
+using Usrnet.Phy;
+
+namespace Usrnet.Cli;
+
+/// <summary>
+/// The device a stack command runs on: the TAP of <see cref="StackSettings.TapName"/>, wrapped in the
+/// fault injector and the pcap writer when the options ask for them (DESIGN.md §2: decorators around
+/// any device). Both the synchronous <see cref="StackHost"/> and the commands on
+/// <see cref="Async.NetworkStack"/> (http-get, serve) open it here.
+/// </summary>
+/// <param name="Device">The outermost device; whoever runs the stack owns and disposes it.</param>
+/// <param name="Faults">The fault injector inside it, when faults are enabled (to read its counters).</param>
+public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
+{
+    /// <summary>Opens the tap and wraps it as <paramref name="settings"/> ask.</summary>
+    /// <exception cref="CliError">The tap or the pcap file cannot be opened; the message says why.</exception>
+    public static StackDevice Open(StackSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        IDevice device;
+        try
+        {
+            device = TapDevice.Open(settings.TapName);
+        }
+        catch (DeviceException e)
+        {
+            throw new CliError(e.Message);
+        }
+        FaultInjectorDevice? faults = null;
+        if (settings.Faults.IsEnabled)
+        {
+            faults = new FaultInjectorDevice(device, new FaultOptions
+            {
+                DropChance = settings.Faults.DropChance,
+                CorruptChance = settings.Faults.CorruptChance,
+                ReorderChance = settings.Faults.ReorderChance,
+                DuplicateChance = settings.Faults.DuplicateChance,
+                Seed = settings.Faults.Seed ?? Environment.TickCount,
+            });
+            device = faults;
+        }
+        if (settings.PcapPath is not null)
+        {
+            try
+            {
+                device = new PcapWriterDevice(device, settings.PcapPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                device.Dispose();
+                throw new CliError($"--pcap: cannot write '{settings.PcapPath}': {e.Message}");
+            }
+        }
+        return new StackDevice(device, faults);
+    }
+
+    /// <summary>
+    /// Opens the device as <see cref="Open"/> does and starts a <see cref="NetworkStack"/> on it (a loop
+    /// thread of its own), for commands written with async streams. The stack owns the device.
+    /// </summary>
+    /// <exception cref="CliError">The tap or the pcap file cannot be opened.</exception>
+    public static NetworkStack StartNetworkStack(StackSettings settings)
+    {
+        StackDevice device = Open(settings);
+        try
+        {
+            return NetworkStack.Start(device.Device, new NetworkStackOptions { Interface = settings.InterfaceOptions() });
+        }
+        catch
+        {
+            device.Device.Dispose();
+            throw;
+        }
+    }
+}
