@@ -24,6 +24,8 @@ Command root = new("usrnet", "A user-space TCP/IP stack over a Linux TAP device,
     TcpEchoCommand.Create(),
     TcpCatCommand.Create(),
     DigCommand.Create(),
+    HttpGetCommand.Create(),
+    ServeCommand.Create(),
     BenchCommand.Create(),
 };
 

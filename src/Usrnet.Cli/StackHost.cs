@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Usrnet.Iface;
 using Usrnet.Phy;
 
@@ -15,7 +14,7 @@ namespace Usrnet.Cli;
 /// </remarks>
 public sealed class StackHost : IDisposable
 {
-    private readonly List<PosixSignalRegistration> _signals = [];
+    private TerminationSignals? _signals;
     private volatile bool _stopping;
 
     private StackHost(Interface iface, FaultInjectorDevice? faults)
@@ -43,7 +42,7 @@ public sealed class StackHost : IDisposable
         StackDevice device = StackDevice.Open(settings);
         Interface iface = new(device.Device, settings.InterfaceOptions(withAddress));
         StackHost host = new(iface, device.Faults);
-        host.HandleSignals();
+        host._signals = new TerminationSignals(host.Stop);
         return host;
     }
 
@@ -94,22 +93,7 @@ public sealed class StackHost : IDisposable
     /// <summary>Releases the tap (and flushes the pcap file).</summary>
     public void Dispose()
     {
-        foreach (PosixSignalRegistration r in _signals)
-        {
-            r.Dispose();
-        }
+        _signals?.Dispose();
         Interface.Dispose();
-    }
-
-    private void HandleSignals()
-    {
-        foreach (PosixSignal signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
-        {
-            _signals.Add(PosixSignalRegistration.Create(signal, context =>
-            {
-                context.Cancel = true; // we exit ourselves, after the summary
-                Stop();
-            }));
-        }
     }
 }

@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http;
+using System.Net.Sockets;
+using Usrnet.Async;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary>
+/// <c>usrnet http-get URL</c>: <see cref="HttpClient"/> over the stack (<see cref="NetworkStackHttp.CreateHttpHandler"/>).
+/// The body goes to stdout (or <c>-o FILE</c>); the status line, a progress line when stderr is a
+/// terminal, and errors go to stderr. Exit 0 for a 1xx–3xx answer; 1 with one line for HTTP 400 and
+/// above (like <c>curl --fail</c>: no body then), a refused, reset or timed-out connection, or
+/// <c>--max-time</c> passing; 2 for a malformed URL.
+/// </summary>
+internal static class HttpGetCommand
+{
+    private const int CopyBufferSize = 64 * 1024;
+
+    public static Command Create()
+    {
+        StackOptions stack = new();
+        Argument<string> url = new("URL") { Description = "http:// or https:// URL; the host as an IPv4 address (e.g. http://10.0.1.2:8000/)" };
+        Option<string?> outputFile = new("--output", "-o") { Description = "write the body to FILE instead of stdout", HelpName = "FILE" };
+        Option<double?> maxTime = new("--max-time", "-m") { Description = "give up after this many seconds, as curl -m (default: no limit)", HelpName = "SECONDS" };
+        Command command = new("http-get", "Fetch a URL with HttpClient over the stack: body to stdout, status and progress on stderr; exit 1 on HTTP 400 and above (no body then, like curl --fail)")
+        {
+            url, outputFile, maxTime,
+        };
+        stack.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            StackSettings settings = stack.Read(parse);
+            Uri target = ReadUrl(parse.GetValue(url));
+            TimeSpan? limit = parse.GetValue(maxTime) is double seconds ? CommandLineValues.Seconds("--max-time", seconds, minimum: 0.001) : null;
+            string? path = parse.GetValue(outputFile);
+            using TerminationSignals signals = new();
+            using CancellationTokenSource interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
+            await using NetworkStack network = StackDevice.StartNetworkStack(settings);
+            using HttpClient http = new(network.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+            await using Stream body = path is null ? Console.OpenStandardOutput() : OpenOutput(path);
+            bool progress = !Console.IsErrorRedirected;
+            return await RunAsync(http, target, limit, body, Console.Error, progress, interrupted.Token).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Fetches <paramref name="url"/> into <paramref name="body"/>; returns the exit code, or throws <see cref="CliError"/>.</summary>
+    internal static async Task<int> RunAsync(HttpClient http, Uri url, TimeSpan? limit, Stream body, TextWriter error, bool progress, CancellationToken interrupted)
+    {
+        using CancellationTokenSource timeout = new(limit ?? Timeout.InfiniteTimeSpan);
+        using CancellationTokenSource cancel = CancellationTokenSource.CreateLinkedTokenSource(interrupted, timeout.Token);
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
+            error.WriteLine($"HTTP/{response.Version} {(int)response.StatusCode} {response.ReasonPhrase}");
+            error.Flush();
+            if ((int)response.StatusCode >= 400)
+            {
+                throw new CliError($"http-get: {url}: {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+            await using Stream content = await response.Content.ReadAsStreamAsync(cancel.Token).ConfigureAwait(false);
+            TransferProgress? meter = progress ? new TransferProgress(error, response.Content.Headers.ContentLength) : null;
+            byte[] buffer = new byte[CopyBufferSize];
+            long received = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancel.Token).ConfigureAwait(false)) > 0)
+            {
+                await body.WriteAsync(buffer.AsMemory(0, read), cancel.Token).ConfigureAwait(false);
+                received += read;
+                meter?.Report(received);
+            }
+            await body.FlushAsync(cancel.Token).ConfigureAwait(false);
+            meter?.Finish(received);
+            if (response.Content.Headers.ContentLength is long expected && expected != received)
+            {
+                throw new CliError($"http-get: {url}: the body ended after {received} of {expected} bytes");
+            }
+            return 0;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new CliError($"http-get: {url}: no complete answer within {limit!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (--max-time)");
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            throw new CliError($"http-get: {url}: interrupted");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliError($"http-get: {url}: {Describe(e)}");
+        }
+        catch (IOException e) when (e.InnerException is SocketException or HttpRequestException)
+        {
+            // The body's stream failed part-way: reset or lost connection.
+            throw new CliError($"http-get: {url}: transfer failed: {Describe(e.InnerException)}");
+        }
+    }
+
+    private static Uri ReadUrl(string? text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw CliError.Usage($"http-get: '{text}' is not an http:// or https:// URL");
+        }
+        return url;
+    }
+
+    private static FileStream OpenOutput(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliError.Usage($"--output: cannot write '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>One line for a failed request: what the connection said, in the words <c>tcp-cat</c> uses.</summary>
+    private static string Describe(Exception? e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+            {
+                return socket.SocketErrorCode switch
+                {
+                    SocketError.HostNotFound or SocketError.AddressFamilyNotSupported => socket.Message,
+                    _ => TcpCatCommand.Describe(socket.SocketErrorCode),
+                };
+            }
+        }
+        return e?.Message ?? "failed";
+    }
+
+    /// <summary>
+    /// The progress line on a terminal: bytes so far (of the total when known) and the mean rate,
+    /// redrawn in place at most four times a second.
+    /// </summary>
+    private sealed class TransferProgress(TextWriter output, long? total)
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _lastDrawn = TimeSpan.MinValue;
+        private int _lastWidth;
+
+        public void Report(long received)
+        {
+            if (_lastDrawn != TimeSpan.MinValue && _clock.Elapsed - _lastDrawn < Interval)
+            {
+                return;
+            }
+            Draw(received);
+        }
+
+        public void Finish(long received)
+        {
+            Draw(received);
+            output.WriteLine();
+            output.Flush();
+        }
+
+        private void Draw(long received)
+        {
+            _lastDrawn = _clock.Elapsed;
+            double seconds = Math.Max(_lastDrawn.TotalSeconds, 1e-3);
+            string of = total is long t && t > 0 ? $" of {Bytes(t)} ({100.0 * received / t:F0}%)" : "";
+            string line = string.Create(CultureInfo.InvariantCulture, $"{Bytes(received)}{of}  {Bytes(received / seconds)}/s  {seconds:F1} s");
+            output.Write('\r' + line.PadRight(_lastWidth));
+            output.Flush();
+            _lastWidth = line.Length;
+        }
+
+        private static string Bytes(double n) => n switch
+        {
+            >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{n / 1e9:F2} GB"),
+            >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{n / 1e6:F1} MB"),
+            >= 1e3 => string.Create(CultureInfo.InvariantCulture, $"{n / 1e3:F1} kB"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{n:F0} B"),
+        };
+    }
+}

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Usrnet.AspNetCore;
+using Usrnet.Async;
+
+namespace Usrnet.Cli.Commands;
+
+/// <summary>
+/// <c>usrnet serve PORT [--root DIR]</c>: an ASP.NET Core site on Kestrel over the stack
+/// (<see cref="WebHostBuilderUsrnetExtensions.UseUsrnet(IWebHostBuilder, NetworkStack)"/>): the files of DIR
+/// (index.html for a directory, else a listing), and <c>/usrnet/status</c> with the interface's counters.
+/// Prints the URL, serves until SIGINT or SIGTERM, then prints the counters as <c>usrnet up</c> does.
+/// </summary>
+internal static class ServeCommand
+{
+    /// <summary>The status page's path.</summary>
+    public const string StatusPath = "/usrnet/status";
+
+    /// <summary>How long connections in progress get to finish after SIGINT/SIGTERM (System.CommandLine waits 2 s).</summary>
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(1);
+
+    public static Command Create()
+    {
+        StackOptions stack = new();
+        Argument<int> port = new("PORT") { Description = "TCP port to serve HTTP on (0: a free ephemeral port, printed)" };
+        Option<string?> root = new("--root") { Description = "serve the files of this directory (default: only the status page)", HelpName = "DIR" };
+        Command command = new("serve", $"Serve HTTP with ASP.NET Core (Kestrel) over the stack: static files from --root and {StatusPath}; until interrupted, then print counters")
+        {
+            port, root,
+        };
+        stack.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            StackSettings settings = stack.Read(parse);
+            int p = parse.GetValue(port);
+            ushort listenPort = p == 0 ? (ushort)0 : CommandLineValues.Port("serve", p);
+            string? directory = parse.GetValue(root) is string r ? ReadRoot(r) : null;
+            using TerminationSignals signals = new();
+            using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
+            await using NetworkStack network = StackDevice.StartNetworkStack(settings);
+            return await RunAsync(network, listenPort, directory, Console.Out, stop.Token).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Serves until <paramref name="stop"/> fires (SIGINT, SIGTERM); returns the exit code.</summary>
+    internal static async Task<int> RunAsync(NetworkStack stack, ushort port, string? root, TextWriter output, CancellationToken stop)
+    {
+        await using WebApplication app = Build(stack, port, root);
+        try
+        {
+            await app.StartAsync(stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (IOException e)
+        {
+            throw new CliError($"serve: {e.Message}"); // Kestrel's "Failed to bind to address …" and why
+        }
+        // Kestrel reports the endpoint it bound (0.0.0.0, and the port chosen for 0); print the one to browse.
+        string url = app.Urls.Single().Replace("0.0.0.0", stack.Address?.Address.ToString() ?? "0.0.0.0", StringComparison.Ordinal);
+        output.WriteLine($"usrnet: serving {url}{(root is null ? "" : $" from {root}")} ({url.TrimEnd('/')}{StatusPath}); Ctrl-C to stop");
+        output.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGINT or SIGTERM: stop below
+        }
+        using (CancellationTokenSource grace = new(ShutdownGrace))
+        {
+            await app.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+        stack.Inspect(iface =>
+        {
+            UpCommand.PrintCounters(iface.Counters, output);
+            return 0;
+        });
+        return 0;
+    }
+
+    private static WebApplication Build(NetworkStack stack, ushort port, string? root)
+    {
+        // The empty builder: no configuration files, no environment URLs, and Kestrel without the socket
+        // transport (UseKestrelCore), so nothing but the stack can be listened on.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = root ?? AppContext.BaseDirectory });
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>(); // the command handles SIGINT/SIGTERM, not the host
+        builder.Services.AddRoutingCore();
+        builder.Services.AddDirectoryBrowser();
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUsrnet(stack);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Any, port));
+        WebApplication app = builder.Build();
+
+        app.MapGet(StatusPath, () => Results.Text(StatusText(stack), "text/plain; charset=utf-8"));
+        if (root is null)
+        {
+            app.MapGet("/", () => Results.Text($"usrnet serve: no --root given; the interface's counters are at {StatusPath}\n"));
+        }
+        else
+        {
+            app.UseFileServer(new FileServerOptions
+            {
+                FileProvider = new PhysicalFileProvider(root),
+                EnableDirectoryBrowsing = true,
+                StaticFileOptions = { ServeUnknownFileTypes = true, DefaultContentType = "application/octet-stream" },
+            });
+        }
+        return app;
+    }
+
+    /// <summary>The status page: address, MAC and every counter, read under the stack's gate.</summary>
+    private static string StatusText(NetworkStack stack) => stack.Inspect(iface =>
+    {
+        StringWriter text = new(CultureInfo.InvariantCulture);
+        text.WriteLine($"usrnet: {iface.Address?.ToString() ?? "no address"}{(iface.Gateway is { } g ? $" via {g}" : "")}, MAC {iface.HardwareAddress}");
+        UpCommand.PrintCounters(iface.Counters, text);
+        return text.ToString();
+    });
+
+    /// <summary>
+    /// The host's lifetime when the command owns it: no signal handlers of its own (the default
+    /// ConsoleLifetime's would swallow SIGTERM for a host nobody waits on), start and stop when told.
+    /// </summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private static string ReadRoot(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+        {
+            throw CliError.Usage($"--root: '{path}' is not a directory");
+        }
+        return full;
+    }
+}
