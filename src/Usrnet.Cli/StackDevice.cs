@@ -1,5 +1,6 @@
 using Usrnet.Async;
 using Usrnet.Phy;
+using Usrnet.Wire;
 
 namespace Usrnet.Cli;
 
@@ -57,15 +58,16 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
 
     /// <summary>
     /// Opens the device as <see cref="Open"/> does and starts a <see cref="NetworkStack"/> on it (a loop
-    /// thread of its own), for commands written with async streams. The stack owns the device.
+    /// thread of its own), for commands written with async streams; <paramref name="dnsServers"/> are the
+    /// name servers its resolver asks. The stack owns the device.
     /// </summary>
     /// <exception cref="CliError">The tap or the pcap file cannot be opened.</exception>
-    public static NetworkStack StartNetworkStack(StackSettings settings)
+    public static NetworkStack StartNetworkStack(StackSettings settings, IReadOnlyList<Ipv4Address>? dnsServers = null)
     {
         StackDevice device = Open(settings);
         try
         {
-            return NetworkStack.Start(device.Device, new NetworkStackOptions { Interface = settings.InterfaceOptions() });
+            return NetworkStack.Start(device.Device, new NetworkStackOptions { Interface = settings.InterfaceOptions(), DnsServers = dnsServers ?? [] });
         }
         catch
         {

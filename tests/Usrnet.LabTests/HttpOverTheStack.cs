@@ -154,6 +154,26 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         }
     }
 
+    [LabFact("ping", LabScripts.Python, Dnsmasq.Tool)]
+    public async Task HttpGetResolvesTheHostNameThroughDnsmasqAtTheGateway()
+    {
+        using LabTempDirectory root = new();
+        await File.WriteAllTextAsync(root.File("index.html"), Page);
+        await using Lab lab = await Lab.CreateAsync(output);
+        await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--address=/far.{Dnsmasq.Domain}/{LabTopology.FarAddress}"]);
+        BackgroundProcess server = lab.Start(lab.FarNamespace, [LabScripts.Python, "-u", "-m", "http.server", $"{FarPort}", "--bind", LabTopology.FarAddress.ToString(), "--directory", root.Path]);
+        await TcpPeers.ExpectOutputAsync(server, "Serving HTTP", TimeSpan.FromSeconds(10));
+
+        // No --dns: the resolver asks the gateway, where dnsmasq listens.
+        ProcessResult page = await lab.RunUsrnetAsync(["http-get", $"http://far.{Dnsmasq.Domain}:{FarPort}/"], TimeSpan.FromSeconds(30));
+        ProcessResult unknown = await lab.RunUsrnetAsync(["http-get", $"http://nothing.{Dnsmasq.Domain}:{FarPort}/"], TimeSpan.FromSeconds(30));
+
+        Assert.True(page.Succeeded, $"{page}\n\ndnsmasq: {dns.Process.StandardError}");
+        Assert.Equal(Page, page.StandardOutput);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal($"usrnet: http-get: http://nothing.{Dnsmasq.Domain}:{FarPort}/: could not resolve host nothing.{Dnsmasq.Domain}: NXDOMAIN\n", unknown.StandardError);
+    }
+
     /// <summary>Starts <c>usrnet serve</c> on <see cref="ServePort"/> over <paramref name="root"/> and waits until Kestrel listens.</summary>
     private static async Task<BackgroundProcess> StartServeAsync(Lab lab, string root)
     {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http;
 using System.Net.Sockets;
 using Usrnet.Async;
+using Usrnet.Wire;
 
 namespace Usrnet.Cli.Commands;
 
@@ -11,7 +12,8 @@ namespace Usrnet.Cli.Commands;
 /// <c>usrnet http-get URL</c>: <see cref="HttpClient"/> over the stack (<see cref="NetworkStackHttp.CreateHttpHandler"/>).
 /// The body goes to stdout (or <c>-o FILE</c>); the status line, a progress line when stderr is a
 /// terminal, and errors go to stderr. Exit 0 for a 1xx–3xx answer; 1 with one line for HTTP 400 and
-/// above (like <c>curl --fail</c>: no body then), a refused, reset or timed-out connection, or
+/// above (like <c>curl --fail</c>: no body then), a host name that does not resolve (through the stack's
+/// resolver, asking <c>--dns</c> or the gateway), a refused, reset or timed-out connection, or
 /// <c>--max-time</c> passing; 2 for a malformed URL.
 /// </summary>
 internal static class HttpGetCommand
@@ -21,12 +23,13 @@ internal static class HttpGetCommand
     public static Command Create()
     {
         StackOptions stack = new();
-        Argument<string> url = new("URL") { Description = "http:// or https:// URL; the host as an IPv4 address (e.g. http://10.0.1.2:8000/)" };
+        Argument<string> url = new("URL") { Description = "http:// or https:// URL; the host as an IPv4 address or a name (e.g. http://10.0.1.2:8000/)" };
+        Option<string?> dns = new("--dns") { Description = "name server that resolves a host name in URL (default: the --gateway address)", HelpName = "ADDR" };
         Option<string?> outputFile = new("--output", "-o") { Description = "write the body to FILE instead of stdout", HelpName = "FILE" };
         Option<double?> maxTime = new("--max-time", "-m") { Description = "give up after this many seconds, as curl -m (default: no limit)", HelpName = "SECONDS" };
         Command command = new("http-get", "Fetch a URL with HttpClient over the stack: body to stdout, status and progress on stderr; exit 1 on HTTP 400 and above (no body then, like curl --fail)")
         {
-            url, outputFile, maxTime,
+            url, outputFile, maxTime, dns,
         };
         stack.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -37,7 +40,8 @@ internal static class HttpGetCommand
             string? path = parse.GetValue(outputFile);
             using TerminationSignals signals = new();
             using CancellationTokenSource interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
-            await using NetworkStack network = StackDevice.StartNetworkStack(settings);
+            Ipv4Address? server = ReadNameServer(parse.GetValue(dns), settings);
+            await using NetworkStack network = StackDevice.StartNetworkStack(settings, server is { } a ? [a] : []);
             using HttpClient http = new(network.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
             await using Stream body = path is null ? Console.OpenStandardOutput() : OpenOutput(path);
             bool progress = !Console.IsErrorRedirected;
@@ -107,6 +111,20 @@ internal static class HttpGetCommand
         return url;
     }
 
+    /// <summary>The name server: <c>--dns</c>, else the gateway (as <c>usrnet dig</c> asks), else none.</summary>
+    private static Ipv4Address? ReadNameServer(string? text, StackSettings settings)
+    {
+        if (text is null)
+        {
+            return settings.Gateway;
+        }
+        if (!Ipv4Address.TryParse(text, out Ipv4Address server) || !server.IsUnicast)
+        {
+            throw CliError.Usage($"http-get: --dns: '{text}' is not a unicast IPv4 address");
+        }
+        return server;
+    }
+
     private static FileStream OpenOutput(string path)
     {
         try
@@ -128,7 +146,9 @@ internal static class HttpGetCommand
             {
                 return socket.SocketErrorCode switch
                 {
-                    SocketError.HostNotFound or SocketError.AddressFamilyNotSupported => socket.Message,
+                    // The resolver's messages name the host and the DNS outcome (NXDOMAIN, SERVFAIL, timeout…).
+                    SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => $"could not resolve host {socket.Message}",
+                    SocketError.AddressFamilyNotSupported => socket.Message,
                     _ => TcpCatCommand.Describe(socket.SocketErrorCode),
                 };
             }

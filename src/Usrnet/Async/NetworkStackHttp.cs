@@ -31,9 +31,11 @@ public static class NetworkStackHttp
     /// handler (the client disposes it by default); the stack must outlive it.
     /// </summary>
     /// <remarks>
-    /// URLs name the host by IPv4 address (<c>http://10.0.1.2/</c>); a host name fails the request with
-    /// an <see cref="HttpRequestException"/> whose inner <see cref="SocketException"/> is
-    /// <see cref="SocketError.HostNotFound"/>, an IPv6 address with <see cref="SocketError.AddressFamilyNotSupported"/>.
+    /// URLs name the host by IPv4 address (<c>http://10.0.1.2/</c>) or by a name the stack's resolver looks
+    /// up (<see cref="NetworkStackOptions.DnsServers"/>, or those DHCP gave). A name that does not resolve
+    /// fails the request with an <see cref="HttpRequestException"/> whose inner <see cref="SocketException"/>
+    /// is <see cref="SocketError.HostNotFound"/> (NXDOMAIN, no name server), <see cref="SocketError.NoData"/> or
+    /// <see cref="SocketError.TryAgain"/>; an IPv6 address fails with <see cref="SocketError.AddressFamilyNotSupported"/>.
     /// </remarks>
     public static SocketsHttpHandler CreateHttpHandler(this NetworkStack stack)
     {
@@ -48,35 +50,28 @@ public static class NetworkStackHttp
 
     /// <summary>
     /// Opens a TCP connection to the host and port of an <see cref="HttpClient"/> request, as
-    /// <see cref="CreateHttpHandler"/>'s connect callback does.
+    /// <see cref="CreateHttpHandler"/>'s connect callback does: an IPv4 address as it is, a name through the
+    /// stack's resolver (<see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>).
     /// </summary>
     /// <exception cref="SocketException">
-    /// <see cref="SocketError.HostNotFound"/> for a host name, <see cref="SocketError.AddressFamilyNotSupported"/>
-    /// for an IPv6 address, or what <see cref="NetworkStack.ConnectAsync(Ipv4Endpoint, CancellationToken)"/> throws.
+    /// <see cref="SocketError.AddressFamilyNotSupported"/> for an IPv6 address; for a name that does not resolve,
+    /// <see cref="SocketError.HostNotFound"/>, <see cref="SocketError.NoData"/> or <see cref="SocketError.TryAgain"/>;
+    /// or what <see cref="NetworkStack.ConnectAsync(Ipv4Endpoint, CancellationToken)"/> throws.
     /// </exception>
     public static Task<TcpStream> ConnectAsync(this NetworkStack stack, DnsEndPoint endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(endpoint);
-        return stack.ConnectAsync(ResolveLiteral(endpoint), cancellationToken);
-    }
-
-    /// <summary>The endpoint of an IPv4 literal; a clear <see cref="SocketException"/> for anything else.</summary>
-    private static Ipv4Endpoint ResolveLiteral(DnsEndPoint endpoint)
-    {
         string host = endpoint.Host;
-        if (Ipv4Address.TryParse(host, out Ipv4Address address))
-        {
-            return new Ipv4Endpoint(address, checked((ushort)endpoint.Port));
-        }
+        // The handler passes an IPv6 literal without its brackets; the stack speaks IPv4 only.
         if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? ip) && ip.AddressFamily == AddressFamily.InterNetworkV6)
         {
-            if (ip.IsIPv4MappedToIPv6)
+            if (!ip.IsIPv4MappedToIPv6)
             {
-                return new Ipv4Endpoint(Ipv4Address.FromIPAddress(ip), checked((ushort)endpoint.Port));
+                throw new SocketException((int)SocketError.AddressFamilyNotSupported, $"{host}: the stack speaks IPv4 only");
             }
-            throw new SocketException((int)SocketError.AddressFamilyNotSupported, $"{host}: the stack speaks IPv4 only");
+            host = ip.MapToIPv4().ToString();
         }
-        throw new SocketException((int)SocketError.HostNotFound, $"{host}: the stack resolves no host names; give an IPv4 address");
+        return stack.ConnectAsync(host, endpoint.Port, cancellationToken);
     }
 }

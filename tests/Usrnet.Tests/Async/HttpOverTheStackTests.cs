@@ -120,7 +120,24 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AHostNameFailsWithHostNotFoundAndAnIPv6AddressWithAddressFamilyNotSupported()
+    public async Task AHostNameInTheUrlIsResolvedByTheStack()
+    {
+        // Stack A asks a name server on B: www.example.test is B, other names are NXDOMAIN.
+        await using AsyncStackPair pair = NetworkStackDnsTests.CreateWithNameServer(out _);
+        await using HttpTestSite site = await HttpTestSite.StartAsync(pair.B, $"http://0.0.0.0:{Port}");
+        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Limit };
+
+        Assert.Equal(HttpTestSite.PageText, await http.GetStringAsync($"http://www.example.test:{Port}/"));
+
+        HttpRequestException unknown = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://nothing.example.test:{Port}/"));
+        Assert.Equal(HttpRequestError.NameResolutionError, unknown.HttpRequestError);
+        SocketException notFound = Assert.IsType<SocketException>(unknown.InnerException);
+        Assert.Equal(SocketError.HostNotFound, notFound.SocketErrorCode);
+        Assert.Contains("NXDOMAIN", notFound.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutANameServerAHostNameIsNotFoundAndAnIPv6AddressIsNotSupported()
     {
         await using AsyncStackPair pair = AsyncStackPair.Create();
         using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Limit };

@@ -58,7 +58,8 @@ public sealed class NetworkStackDnsTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pair.A.ResolveAsync("slow.example.test", cancel.Token).WaitAsync(Limit));
     }
 
-    private static AsyncStackPair CreateWithNameServer(out Task server)
+    /// <summary>A pair whose stack A asks a name server on B (see the class summary); also for the HTTP tests.</summary>
+    internal static AsyncStackPair CreateWithNameServer(out Task server)
     {
         AsyncStackPair pair = AsyncStackPair.Create(configureA: options => options with { DnsServers = [AsyncStackPair.AddressB] });
         UdpChannel udp = pair.B.OpenUdp(53);
