@@ -63,7 +63,7 @@ public static class NetworkStackHttp
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(endpoint);
         string host = endpoint.Host;
-        // The handler passes an IPv6 literal without its brackets; the stack speaks IPv4 only.
+        // An IPv6 literal (with or without brackets) cannot be reached: the stack speaks IPv4 only.
         if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? ip) && ip.AddressFamily == AddressFamily.InterNetworkV6)
         {
             if (!ip.IsIPv4MappedToIPv6)
