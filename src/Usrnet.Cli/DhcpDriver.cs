@@ -30,7 +30,7 @@ internal static class DhcpDriver
             // Applied before the next interface poll, so that what the client queued leaves with the right address.
             while (client.TakeEvent() is { } e)
             {
-                Apply(host.Interface, e);
+                host.Interface.Apply(e);
                 onEvent(e);
             }
             if (client.State != state)
@@ -42,28 +42,6 @@ internal static class DhcpDriver
             {
                 return;
             }
-        }
-    }
-
-    /// <summary>The owner's side of the client's events: assign or remove the address and the default route.</summary>
-    public static void Apply(Interface iface, DhcpEvent e)
-    {
-        switch (e)
-        {
-            case DhcpConfigured { Configuration: var c }:
-                iface.SetAddress(c.Address);
-                iface.Gateway = GatewayOf(c);
-                break;
-            case DhcpRenewed { Configuration: var c }:
-                iface.SetAddress(c.Address);
-                iface.Gateway = GatewayOf(c);
-                break;
-            case DhcpDeconfigured:
-                iface.SetAddress(null);
-                iface.Gateway = null;
-                break;
-            default:
-                break;
         }
     }
 
@@ -93,14 +71,11 @@ internal static class DhcpDriver
     /// <summary><c>10.0.0.157/24 via 10.0.0.101 lease 120 s</c>.</summary>
     public static string Describe(DhcpConfiguration c)
     {
-        string via = GatewayOf(c) is { } g ? $" via {g}" : "";
+        string via = c.Gateway is { } g ? $" via {g}" : "";
         return $"{c.Address}{via} lease {Seconds(c.LeaseTime)}";
     }
 
     /// <summary>Whole seconds as <c>120 s</c>, or <c>infinite</c>.</summary>
     public static string Seconds(TimeSpan? duration) =>
         duration is { } d ? d.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "infinite";
-
-    /// <summary>The router, when it is on the leased subnet (the interface routes through on-link gateways only).</summary>
-    private static Ipv4Address? GatewayOf(DhcpConfiguration c) => c.Router is { } r && c.Address.Contains(r) && r != c.Address.Address ? r : null;
 }

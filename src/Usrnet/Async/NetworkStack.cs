@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Usrnet.Iface;
 using Usrnet.Phy;
 using Usrnet.Sockets;
+using Usrnet.Sockets.Dhcp;
 using Usrnet.Sockets.Dns;
 using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
@@ -36,6 +37,8 @@ public sealed partial class NetworkStack : IAsyncDisposable
 {
     private readonly Interface _iface;
     private readonly DnsResolver _resolver;
+    private readonly DhcpClient? _dhcp;
+    private readonly List<TaskCompletionSource<Ipv4Cidr>> _addressWaiters = [];
     private readonly NetworkStackOptions _options;
     private readonly ILogger _logger;
     private readonly Thread _loop;
@@ -53,6 +56,10 @@ public sealed partial class NetworkStack : IAsyncDisposable
             Servers = options.DnsServers,
             SearchDomain = options.SearchDomain,
         };
+        if (options.Dhcp is { } dhcp)
+        {
+            _dhcp = new DhcpClient(_iface.Sockets, _iface.HardwareAddress, dhcp, logger: options.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
+        }
         _loop = new Thread(RunLoop) { IsBackground = true, Name = "usrnet loop" };
     }
 
@@ -80,6 +87,43 @@ public sealed partial class NetworkStack : IAsyncDisposable
         }
     }
 
+    /// <summary>The DHCP lease in use, or null (no DHCP, or no lease yet or any more).</summary>
+    public DhcpConfiguration? DhcpLease
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _dhcp?.Lease;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Raised for each DHCP event (a new, renewed or lost lease, a declined address) after the stack has
+    /// applied it. Raised on the thread pool, never on the loop thread; handlers must not block for long.
+    /// </summary>
+    public event EventHandler<DhcpEvent>? DhcpEventOccurred;
+
+    /// <summary>
+    /// Completes with the interface's address once it has one: at once for a static address, after the
+    /// DHCPACK (and the RFC 5227 probe) with DHCP.
+    /// </summary>
+    public Task<Ipv4Cidr> WaitForAddressAsync(CancellationToken cancellationToken = default)
+    {
+        lock (Gate)
+        {
+            ThrowIfStopping();
+            if (_iface.Address is { } address)
+            {
+                return Task.FromResult(address);
+            }
+            TaskCompletionSource<Ipv4Cidr> waiter = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _addressWaiters.Add(waiter);
+            return cancellationToken.CanBeCanceled ? waiter.Task.WaitAsync(cancellationToken) : waiter.Task;
+        }
+    }
+
     /// <summary>True once <see cref="DisposeAsync"/> has begun.</summary>
     public bool IsStopping => _stopping;
 
@@ -92,6 +136,10 @@ public sealed partial class NetworkStack : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(device);
         options ??= new NetworkStackOptions();
         options.Tcp.Validate();
+        if (options.Dhcp is not null && (options.Interface.Address is not null || options.Interface.Gateway is not null))
+        {
+            throw new ArgumentException("With DHCP the interface takes its address and gateway from the lease: leave Interface.Address and Interface.Gateway unset.", nameof(options));
+        }
         NetworkStack stack = new(device, options);
         stack._loop.Start();
         return stack;
@@ -373,6 +421,15 @@ public sealed partial class NetworkStack : IAsyncDisposable
             lock (Gate)
             {
                 AbortAll();
+                try
+                {
+                    ReleaseLease();
+                }
+                catch (Exception e)
+                {
+                    Log.PollFailed(_logger, e);
+                }
+                _dhcp?.Dispose();
                 _iface.Dispose();
             }
             _stopped.TrySetResult();
@@ -387,6 +444,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
         try
         {
             progress = _iface.Poll(now);
+            progress |= PollDhcp(now);
             progress |= _resolver.Poll(now, _iface.Address?.Address);
         }
         catch (Exception e)
@@ -402,8 +460,80 @@ public sealed partial class NetworkStack : IAsyncDisposable
             return TimeSpan.Zero;
         }
         now = Instant.Now;
-        Instant? next = Instant.Min(_iface.PollAt(now), _resolver.PollAt(now));
+        Instant? next = Instant.Min(Instant.Min(_iface.PollAt(now), _resolver.PollAt(now)), _dhcp?.PollAt(now));
         return next is { } at ? (at <= now ? TimeSpan.Zero : at - now) : null;
+    }
+
+    /// <summary>
+    /// Runs the DHCP client and applies what it reports: the address and gateway to the interface, the
+    /// name servers and search domain to the resolver (unless the options fixed them). True when an event came.
+    /// </summary>
+    private bool PollDhcp(Instant now)
+    {
+        if (_dhcp is null)
+        {
+            return false;
+        }
+        _dhcp.Poll(now);
+        bool any = false;
+        while (_dhcp.TakeEvent() is { } e)
+        {
+            any = true;
+            _iface.Apply(e);
+            DhcpConfiguration? lease = e switch
+            {
+                DhcpConfigured c => c.Configuration,
+                DhcpRenewed r => r.Configuration,
+                _ => null,
+            };
+            if (lease is not null)
+            {
+                _resolver.Servers = _options.DnsServers.Count > 0 ? _options.DnsServers : lease.DnsServers;
+                _resolver.SearchDomain = _options.SearchDomain ?? lease.DomainName;
+            }
+            else if (e is DhcpDeconfigured)
+            {
+                _resolver.Servers = _options.DnsServers;
+                _resolver.SearchDomain = _options.SearchDomain;
+            }
+            if (_iface.Address is { } address)
+            {
+                foreach (TaskCompletionSource<Ipv4Cidr> waiter in _addressWaiters)
+                {
+                    waiter.TrySetResult(address);
+                }
+                _addressWaiters.Clear();
+            }
+            if (DhcpEventOccurred is { } handler)
+            {
+                // Never on the loop thread: a slow or throwing handler must not stall the stack.
+                ThreadPool.UnsafeQueueUserWorkItem(state => handler(this, state), e, preferLocal: false);
+            }
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// On the way out with a lease: sends DHCPRELEASE (RFC 2131 §4.4.6) and polls until it has left (the
+    /// server's MAC may need resolving) or two seconds pass. Caller holds the gate.
+    /// </summary>
+    private void ReleaseLease()
+    {
+        if (_dhcp is null || !_dhcp.Release(Instant.Now))
+        {
+            return;
+        }
+        Instant until = Instant.Now + TimeSpan.FromSeconds(2);
+        for (Instant now = Instant.Now; now < until; now = Instant.Now)
+        {
+            _iface.Poll(now);
+            if (_iface.ArpCache.ParkedCount == 0 && _iface.PollAt(now) != now)
+            {
+                break;
+            }
+            TimeSpan left = until - now;
+            _iface.Device.Wait(_iface.PollDelay(now) is { } delay && delay < left ? delay : left);
+        }
     }
 
     private void CompleteWaiters(Instant now)
@@ -430,6 +560,11 @@ public sealed partial class NetworkStack : IAsyncDisposable
 
     private void AbortAll()
     {
+        foreach (TaskCompletionSource<Ipv4Cidr> waiter in _addressWaiters)
+        {
+            waiter.TrySetException(new ObjectDisposedException(nameof(NetworkStack)));
+        }
+        _addressWaiters.Clear();
         foreach (IStackWaiter waiter in _waiters)
         {
             waiter.Abort(new SocketException((int)SocketError.OperationAborted));

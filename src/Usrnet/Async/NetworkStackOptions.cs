@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Usrnet.Iface;
+using Usrnet.Sockets.Dhcp;
 using Usrnet.Sockets.Dns;
 using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
@@ -14,6 +15,13 @@ public sealed record NetworkStackOptions
 
     /// <summary>Options for every TCP connection the stack opens or accepts (buffer sizes, Nagle, timers).</summary>
     public TcpSocketOptions Tcp { get; init; } = TcpSocketOptions.Default;
+
+    /// <summary>
+    /// When set, the stack gets its address, gateway, name servers and search domain by DHCP (RFC 2131)
+    /// with these options, instead of <see cref="InterfaceOptions.Address"/> and <see cref="InterfaceOptions.Gateway"/>
+    /// (which must then be unset), and releases the lease when disposed.
+    /// </summary>
+    public DhcpClientOptions? Dhcp { get; init; }
 
     /// <summary>Name servers the resolver asks (in order), e.g. the gateway. Empty by default; DHCP fills them in when these are empty.</summary>
     public IReadOnlyList<Ipv4Address> DnsServers { get; init; } = [];

@@ -133,7 +133,7 @@ public sealed class DhcpOverInterfaceTests : IDisposable
                 while (dhcp.TakeEvent() is { } e)
                 {
                     events.Add(e);
-                    Apply(e);
+                    _client.Apply(e);
                 }
                 progress |= Serve();
                 if (!progress && dhcp.PollAt(_now) != _now && _client.PollAt(_now) != _now)
@@ -152,24 +152,6 @@ public sealed class DhcpOverInterfaceTests : IDisposable
     }
 
     private bool PollBoth() => _client.Poll(_now) | _server.Poll(_now);
-
-    /// <summary>What an owner does (the CLI's DhcpDriver.Apply).</summary>
-    private void Apply(DhcpEvent e)
-    {
-        switch (e)
-        {
-            case DhcpConfigured { Configuration: var c }:
-                _client.SetAddress(c.Address);
-                _client.Gateway = c.Router;
-                break;
-            case DhcpDeconfigured:
-                _client.SetAddress(null);
-                _client.Gateway = null;
-                break;
-            default:
-                break;
-        }
-    }
 
     /// <summary>
     /// The server: an offer for a DHCPDISCOVER, an ACK for a DHCPREQUEST, broadcast when the client asked

@@ -40,4 +40,10 @@ public sealed record DhcpConfiguration(
 
     /// <summary>When the lease ends and the address must go; null for an infinite lease.</summary>
     public Instant? ExpiresAt => LeaseTime is { } t ? ObtainedAt + t : null;
+
+    /// <summary>
+    /// The default gateway to use: <see cref="Router"/> when it is on the leased subnet and not our own
+    /// address (the interface routes through on-link gateways only), else null.
+    /// </summary>
+    public Ipv4Address? Gateway => Router is { } r && Address.Contains(r) && r != Address.Address ? r : null;
 }
