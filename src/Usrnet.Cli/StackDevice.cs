@@ -1,5 +1,6 @@
 using Usrnet.Async;
 using Usrnet.Phy;
+using Usrnet.Sockets.Dhcp;
 using Usrnet.Wire;
 
 namespace Usrnet.Cli;
@@ -62,17 +63,50 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
     /// name servers its resolver asks. The stack owns the device.
     /// </summary>
     /// <exception cref="CliError">The tap or the pcap file cannot be opened.</exception>
-    public static NetworkStack StartNetworkStack(StackSettings settings, IReadOnlyList<Ipv4Address>? dnsServers = null)
+    /// <remarks>With <paramref name="dhcp"/> the interface starts without address or gateway and the stack leases
+    /// them (see <see cref="WaitForLeaseAsync"/>); name servers then come from the lease unless given.</remarks>
+    public static NetworkStack StartNetworkStack(StackSettings settings, IReadOnlyList<Ipv4Address>? dnsServers = null, DhcpClientOptions? dhcp = null)
     {
         StackDevice device = Open(settings);
         try
         {
-            return NetworkStack.Start(device.Device, new NetworkStackOptions { Interface = settings.InterfaceOptions(), DnsServers = dnsServers ?? [] });
+            return NetworkStack.Start(device.Device, new NetworkStackOptions
+            {
+                Interface = settings.InterfaceOptions(withAddress: dhcp is null),
+                DnsServers = dnsServers ?? [],
+                Dhcp = dhcp,
+            });
         }
         catch
         {
             device.Device.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>How long a command started with <c>--dhcp</c> waits for its lease before giving up.</summary>
+    public static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Waits for the DHCP lease of a stack started with DHCP and writes it on <paramref name="log"/> as
+    /// <c>usrnet: leased 10.0.0.157/24 via 10.0.0.101 lease 120 s</c>.
+    /// </summary>
+    /// <exception cref="CliError">No lease within <see cref="LeaseTimeout"/>.</exception>
+    public static async Task WaitForLeaseAsync(NetworkStack stack, string command, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        try
+        {
+            await stack.WaitForAddressAsync(cancellationToken).WaitAsync(LeaseTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new CliError($"{command}: no DHCP lease within {DhcpDriver.Seconds(LeaseTimeout)}");
+        }
+        if (stack.DhcpLease is { } lease)
+        {
+            log.WriteLine($"usrnet: leased {DhcpDriver.Describe(lease)}");
+            log.Flush();
         }
     }
 }

@@ -174,6 +174,35 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.Equal($"usrnet: http-get: http://nothing.{Dnsmasq.Domain}:{FarPort}/: could not resolve host nothing.{Dnsmasq.Domain}: NXDOMAIN\n", unknown.StandardError);
     }
 
+    [LabFact("ping", "curl", LabScripts.Python, Dnsmasq.Tool)]
+    public async Task WithDhcpServeAndHttpGetLeaseEverythingTheyNeedFromDnsmasq()
+    {
+        using LabTempDirectory root = new();
+        await File.WriteAllTextAsync(root.File("index.html"), Page);
+        await using Lab lab = await Lab.CreateAsync(output);
+        // One address in the pool, so the test knows where the site is; router and name server: dnsmasq itself (10.0.0.101).
+        await using Dnsmasq dhcp = await Dnsmasq.StartAsync(lab, ["--dhcp-range=10.0.0.160,10.0.0.160,2m", $"--address=/far.{Dnsmasq.Domain}/{LabTopology.FarAddress}"]);
+
+        BackgroundProcess serve = lab.StartUsrnet(["serve", $"{ServePort}", "--root", root.Path, "--dhcp"]);
+        await TcpPeers.ExpectOutputAsync(serve, "usrnet: serving http://10.0.0.160:", ServingTimeout);
+        Assert.Contains("usrnet: leased 10.0.0.160/24 via 10.0.0.101 lease 120 s", serve.StandardOutput, StringComparison.Ordinal);
+        ProcessResult page = await lab.RunAsync(lab.Namespace, ["curl", "-sS", "--fail", "--max-time", "10", $"http://10.0.0.160:{ServePort}/"]);
+        Assert.True(page.Succeeded, page.ToString());
+        Assert.Equal(Page, page.StandardOutput);
+        ProcessResult served = await serve.StopAsync();
+        Assert.Equal(0, served.ExitCode);
+        // The stack released its lease on the way out (RFC 2131 §4.4.6).
+        Assert.True(await dhcp.Process.WaitForOutputAsync("DHCPRELEASE(", TimeSpan.FromSeconds(5)), dhcp.Process.StandardError);
+
+        // http-get: address, gateway and name server all from the lease; the name through dnsmasq; the page from beyond the gateway.
+        BackgroundProcess far = lab.Start(lab.FarNamespace, [LabScripts.Python, "-u", "-m", "http.server", $"{FarPort}", "--bind", LabTopology.FarAddress.ToString(), "--directory", root.Path]);
+        await TcpPeers.ExpectOutputAsync(far, "Serving HTTP", TimeSpan.FromSeconds(10));
+        ProcessResult fetched = await lab.RunUsrnetAsync(["http-get", "--dhcp", $"http://far.{Dnsmasq.Domain}:{FarPort}/"], TimeSpan.FromSeconds(40));
+        Assert.True(fetched.Succeeded, $"{fetched}\n\ndnsmasq: {dhcp.Process.StandardError}");
+        Assert.Equal(Page, fetched.StandardOutput);
+        Assert.Contains("usrnet: leased 10.0.0.160/24 via 10.0.0.101", fetched.StandardError, StringComparison.Ordinal);
+    }
+
     /// <summary>Starts <c>usrnet serve</c> on <see cref="ServePort"/> over <paramref name="root"/> and waits until Kestrel listens.</summary>
     private static async Task<BackgroundProcess> StartServeAsync(Lab lab, string root)
     {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http;
 using System.Net.Sockets;
 using Usrnet.Async;
+using Usrnet.Sockets.Dhcp;
 using Usrnet.Wire;
 
 namespace Usrnet.Cli.Commands;
@@ -24,12 +25,13 @@ internal static class HttpGetCommand
     {
         StackOptions stack = new();
         Argument<string> url = new("URL") { Description = "http:// or https:// URL; the host as an IPv4 address or a name (e.g. http://10.0.1.2:8000/)" };
-        Option<string?> dns = new("--dns") { Description = "name server that resolves a host name in URL (default: the --gateway address)", HelpName = "ADDR" };
+        Option<string?> dns = new("--dns") { Description = "name server that resolves a host name in URL (default: the --gateway address; with --dhcp, the lease's)", HelpName = "ADDR" };
         Option<string?> outputFile = new("--output", "-o") { Description = "write the body to FILE instead of stdout", HelpName = "FILE" };
         Option<double?> maxTime = new("--max-time", "-m") { Description = "give up after this many seconds, as curl -m (default: no limit)", HelpName = "SECONDS" };
+        Option<bool> dhcp = new("--dhcp") { Description = "lease the address, gateway and name servers by DHCP first (instead of --ip and --gateway), release on exit" };
         Command command = new("http-get", "Fetch a URL with HttpClient over the stack: body to stdout, status and progress on stderr; exit 1 on HTTP 400 and above (no body then, like curl --fail)")
         {
-            url, outputFile, maxTime, dns,
+            url, outputFile, maxTime, dns, dhcp,
         };
         stack.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -40,8 +42,17 @@ internal static class HttpGetCommand
             string? path = parse.GetValue(outputFile);
             using TerminationSignals signals = new();
             using CancellationTokenSource interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
-            Ipv4Address? server = ReadNameServer(parse.GetValue(dns), settings);
-            await using NetworkStack network = StackDevice.StartNetworkStack(settings, server is { } a ? [a] : []);
+            bool leased = parse.GetValue(dhcp);
+            if (leased)
+            {
+                stack.RefuseStaticAddress(parse, "http-get --dhcp");
+            }
+            Ipv4Address? server = ReadNameServer(parse.GetValue(dns), leased ? null : settings.Gateway);
+            await using NetworkStack network = StackDevice.StartNetworkStack(settings, server is { } a ? [a] : [], leased ? new DhcpClientOptions() : null);
+            if (leased)
+            {
+                await StackDevice.WaitForLeaseAsync(network, "http-get", Console.Error, interrupted.Token).ConfigureAwait(false);
+            }
             using HttpClient http = new(network.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
             await using Stream body = path is null ? Console.OpenStandardOutput() : OpenOutput(path);
             bool progress = !Console.IsErrorRedirected;
@@ -111,12 +122,12 @@ internal static class HttpGetCommand
         return url;
     }
 
-    /// <summary>The name server: <c>--dns</c>, else the gateway (as <c>usrnet dig</c> asks), else none.</summary>
-    private static Ipv4Address? ReadNameServer(string? text, StackSettings settings)
+    /// <summary>The name server: <c>--dns</c>, else <paramref name="fallback"/> (the gateway, as <c>usrnet dig</c> asks; none with DHCP, whose lease names them).</summary>
+    private static Ipv4Address? ReadNameServer(string? text, Ipv4Address? fallback)
     {
         if (text is null)
         {
-            return settings.Gateway;
+            return fallback;
         }
         if (!Ipv4Address.TryParse(text, out Ipv4Address server) || !server.IsUnicast)
         {

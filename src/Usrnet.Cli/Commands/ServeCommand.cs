@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usrnet.AspNetCore;
 using Usrnet.Async;
+using Usrnet.Sockets.Dhcp;
 
 namespace Usrnet.Cli.Commands;
 
@@ -33,9 +34,10 @@ internal static class ServeCommand
         StackOptions stack = new();
         Argument<int> port = new("PORT") { Description = "TCP port to serve HTTP on (0: a free ephemeral port, printed)" };
         Option<string?> root = new("--root") { Description = "serve the files of this directory (default: only the status page)", HelpName = "DIR" };
+        Option<bool> dhcp = new("--dhcp") { Description = "lease the address and gateway by DHCP first (instead of --ip and --gateway), release on exit" };
         Command command = new("serve", $"Serve HTTP with ASP.NET Core (Kestrel) over the stack: static files from --root and {StatusPath}; until interrupted, then print counters")
         {
-            port, root,
+            port, root, dhcp,
         };
         stack.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -46,7 +48,16 @@ internal static class ServeCommand
             string? directory = parse.GetValue(root) is string r ? ReadRoot(r) : null;
             using TerminationSignals signals = new();
             using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
-            await using NetworkStack network = StackDevice.StartNetworkStack(settings);
+            bool leased = parse.GetValue(dhcp);
+            if (leased)
+            {
+                stack.RefuseStaticAddress(parse, "serve --dhcp");
+            }
+            await using NetworkStack network = StackDevice.StartNetworkStack(settings, dhcp: leased ? new DhcpClientOptions() : null);
+            if (leased)
+            {
+                await StackDevice.WaitForLeaseAsync(network, "serve", Console.Out, stop.Token).ConfigureAwait(false);
+            }
             return await RunAsync(network, listenPort, directory, Console.Out, stop.Token).ConfigureAwait(false);
         });
         return command;
