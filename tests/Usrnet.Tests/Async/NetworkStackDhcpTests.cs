@@ -2,19 +2,19 @@ using Usrnet.Async;
 using Usrnet.Iface;
 using Usrnet.Phy;
 using Usrnet.Sockets.Dhcp;
+using Usrnet.Tests.Dhcp;
 using Usrnet.Wire;
+using static Usrnet.Tests.Dhcp.DhcpFixtures;
 
 namespace Usrnet.Tests.Async;
 
 /// <summary>
 /// A NetworkStack configured by DHCP: stack B runs a small DHCP server on a <see cref="UdpChannel"/>
-/// (10.0.0.150/24, router and name server 10.0.0.2, domain example.test, 120 s lease), in real time.
+/// (<see cref="DhcpHarness.AnswerTo"/>: 10.0.0.181/24, router 10.0.0.101, two name servers, 120 s lease), in real time.
 /// </summary>
 public sealed class NetworkStackDhcpTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
-    private static readonly Ipv4Address Server = Ipv4Address.Parse("10.0.0.2");
-    private static readonly Ipv4Address Leased = Ipv4Address.Parse("10.0.0.150");
 
     [Fact]
     public async Task TheStackTakesItsAddressGatewayAndNameServersFromTheLeaseAndReleasesItOnDispose()
@@ -48,7 +48,7 @@ public sealed class NetworkStackDhcpTests
             Ipv4Cidr address = await client.WaitForAddressAsync().WaitAsync(Limit);
             Assert.Equal(new Ipv4Cidr(Leased, 24), address);
             Assert.Equal(Server, client.Inspect(iface => iface.Gateway));
-            Assert.Equal([Server], client.DnsServers);
+            Assert.Equal([Server, new Ipv4Address(10, 0, 0, 53)], client.DnsServers);
             Assert.Equal(TimeSpan.FromSeconds(120), client.DhcpLease?.LeaseTime);
 
             // The leased address works: B connects to A on it.
@@ -91,7 +91,7 @@ public sealed class NetworkStackDhcpTests
         a.Dispose();
     }
 
-    /// <summary>OFFER for DISCOVER, ACK for REQUEST (broadcast, as the client asks), nothing for RELEASE.</summary>
+    /// <summary>OFFER for DISCOVER, ACK for REQUEST (broadcast, as the client asks), nothing for RELEASE; records what came.</summary>
     private static async Task ServeAsync(NetworkStack stack, List<DhcpMessageType> seen, CancellationToken cancellationToken)
     {
         await using UdpChannel udp = stack.OpenUdp(DhcpMessage.ServerPort);
@@ -112,34 +112,13 @@ public sealed class NetworkStackDhcpTests
             {
                 seen.Add(request.MessageType!.Value);
             }
-            DhcpMessageType? answer = request.MessageType switch
-            {
-                DhcpMessageType.Discover => DhcpMessageType.Offer,
-                DhcpMessageType.Request => DhcpMessageType.Ack,
-                _ => null,
-            };
-            if (answer is null)
+            if (DhcpHarness.AnswerTo(request, Leased) is not { } reply)
             {
                 continue;
             }
-            DhcpMessage reply = new()
-            {
-                Operation = DhcpOperation.BootReply,
-                TransactionId = request.TransactionId,
-                Broadcast = request.Broadcast,
-                YourAddress = Leased,
-                ClientHardwareAddress = request.ClientHardwareAddress,
-                MessageType = answer,
-                ServerIdentifier = Server,
-                LeaseTime = 120,
-                SubnetMask = new Ipv4Address(255, 255, 255, 0),
-                Router = Server,
-                DomainNameServers = new[] { Server },
-                DomainName = "example.test",
-            };
             byte[] bytes = new byte[reply.Length];
             reply.WriteTo(bytes);
-            await udp.SendAsync(bytes, new Ipv4Endpoint(Ipv4Address.Broadcast, DhcpMessage.ClientPort), cancellationToken);
+            await udp.SendAsync(bytes, new Ipv4Endpoint(DhcpHarness.AnswerDestination(request), DhcpMessage.ClientPort), cancellationToken);
         }
     }
 

@@ -188,6 +188,34 @@ internal sealed class DhcpHarness : IDisposable
         Message = "address not available",
     };
 
+    /// <summary>
+    /// What a plain server answers to <paramref name="request"/>: an offer of <paramref name="offered"/> for a
+    /// DHCPDISCOVER, an ACK for a DHCPREQUEST (<see cref="Reply"/>'s options), for the request's client and
+    /// with its BROADCAST flag; null for anything else (DHCPRELEASE, DHCPDECLINE).
+    /// </summary>
+    public static DhcpMessage? AnswerTo(DhcpMessage request, Ipv4Address offered)
+    {
+        DhcpMessageType? type = request.MessageType switch
+        {
+            DhcpMessageType.Discover => DhcpMessageType.Offer,
+            DhcpMessageType.Request => DhcpMessageType.Ack,
+            _ => null,
+        };
+        return type is { } t
+            ? Reply(request.TransactionId, t) with
+            {
+                Broadcast = request.Broadcast,
+                ClientAddress = request.ClientAddress,
+                YourAddress = offered,
+                ClientHardwareAddress = request.ClientHardwareAddress,
+            }
+            : null;
+    }
+
+    /// <summary>Where a server sends its answer to <paramref name="request"/> (RFC 2131 §4.1): broadcast when asked or when 'ciaddr' is unset, else to 'ciaddr'.</summary>
+    public static Ipv4Address AnswerDestination(DhcpMessage request) =>
+        request.Broadcast || request.ClientAddress.IsUnspecified ? Ipv4Address.Broadcast : request.ClientAddress;
+
     private static DhcpMessage Reply(uint xid, DhcpMessageType type) => new()
     {
         Operation = DhcpOperation.BootReply,

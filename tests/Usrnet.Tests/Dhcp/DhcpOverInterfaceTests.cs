@@ -165,34 +165,13 @@ public sealed class DhcpOverInterfaceTests : IDisposable
             any = true;
             Assert.True(DhcpMessage.TryParse(_buffer.AsSpan(0, length), out DhcpMessage request));
             _received.Add((from, request));
-            DhcpMessageType? answer = request.MessageType switch
-            {
-                DhcpMessageType.Discover => DhcpMessageType.Offer,
-                DhcpMessageType.Request => DhcpMessageType.Ack,
-                _ => null,
-            };
-            if (answer is null)
+            if (DhcpHarness.AnswerTo(request, Offered) is not { } reply)
             {
                 continue;
             }
-            DhcpMessage reply = new()
-            {
-                Operation = DhcpOperation.BootReply,
-                TransactionId = request.TransactionId,
-                Broadcast = request.Broadcast,
-                ClientAddress = request.ClientAddress,
-                YourAddress = Offered,
-                ClientHardwareAddress = request.ClientHardwareAddress,
-                MessageType = answer,
-                ServerIdentifier = Server,
-                LeaseTime = 120,
-                SubnetMask = new Ipv4Address(255, 255, 255, 0),
-                Router = Server,
-            };
             byte[] bytes = new byte[reply.Length];
             reply.WriteTo(bytes);
-            Ipv4Address to = request.Broadcast || request.ClientAddress.IsUnspecified ? Ipv4Address.Broadcast : request.ClientAddress;
-            Assert.True(_serverSocket.TrySendTo(bytes, new Ipv4Endpoint(to, DhcpMessage.ClientPort)));
+            Assert.True(_serverSocket.TrySendTo(bytes, new Ipv4Endpoint(DhcpHarness.AnswerDestination(request), DhcpMessage.ClientPort)));
         }
         return any;
     }
