@@ -4,6 +4,7 @@
 #     tcp_send.py: one large buffer each, no pipe: `head | socat` tops out near 1.5 Gbps itself), RUNS times each;
 #   * usrnet bench in-process (two stacks, one thread, no tap) and usrnet bench async (the same
 #     through the async facade: two NetworkStacks on loop threads, TcpStream writer and reader);
+#   * HTTP: wrk and curl against usrnet serve (Kestrel on the stack);
 #   * ping RTT, kernel -> usrnet up, and, as a baseline measured in the same run, kernel -> kernel
 #     over the lab's veth and kernel TCP throughput over the same veth (iperf3).
 # Usage: sudo bench/run.sh [BYTES] [RUNS]     (defaults: 1000000000 bytes, 3 runs)
@@ -31,7 +32,7 @@ trap cleanup EXIT
 start() {
   ip netns exec "$ns" "$usrnet" "$@" >"/tmp/$ns.log" 2>&1 &
   stack_pid=$!
-  for _ in $(seq 100); do grep -q "listening\|up," "/tmp/$ns.log" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 100); do grep -q "listening\|up,\|serving" "/tmp/$ns.log" 2>/dev/null && return 0; sleep 0.1; done
   cat "/tmp/$ns.log" >&2; return 1
 }
 finish() { wait "$stack_pid" || true; stack_pid=; grep Gbps "/tmp/$ns.log"; }
@@ -55,6 +56,16 @@ for _ in $(seq "$runs"); do "$usrnet" bench in-process --bytes "$bytes"; done
 
 echo "== usrnet bench async (two NetworkStacks, TcpStream; compare with in-process above)"
 for _ in $(seq "$runs"); do "$usrnet" bench async --bytes "$bytes"; done
+
+echo "== HTTP: usrnet serve (Kestrel over the stack) under wrk -t2 -c20 -d10s, then curl fetching 100 MB"
+www=$(mktemp -d)
+head -c 100000000 /dev/urandom >"$www/big"
+echo "hello from usrnet" >"$www/index.html"
+start serve 8080 --root "$www"
+ip netns exec "$ns" wrk -t2 -c20 -d10s http://10.0.0.102:8080/index.html | grep -E "requests in|Requests/sec|Socket errors|Non-2xx" || true
+ip netns exec "$ns" curl -sS -o /dev/null -w "curl 100 MB: %{speed_download} bytes/s\n" http://10.0.0.102:8080/big
+kill -TERM "$stack_pid"; wait "$stack_pid" || true; stack_pid=
+rm -rf "$www"
 
 echo "== ping RTT: kernel -> usrnet up over the tap"
 start up
