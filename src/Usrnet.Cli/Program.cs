@@ -50,6 +50,10 @@ catch (CliError e)
     Console.Error.WriteLine($"usrnet: {e.Message}");
     return e.ExitCode;
 }
+finally
+{
+    CliLogging.Flush();
+}
 
 static string CommandPath(System.CommandLine.Parsing.CommandResult result)
 {

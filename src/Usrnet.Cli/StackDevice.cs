@@ -75,6 +75,7 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
                 Interface = settings.InterfaceOptions(withAddress: dhcp is null),
                 DnsServers = dnsServers ?? [],
                 Dhcp = dhcp,
+                LoggerFactory = settings.LoggerFactory,
             });
         }
         catch

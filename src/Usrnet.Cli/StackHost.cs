@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Usrnet.Iface;
 using Usrnet.Phy;
 
@@ -17,11 +18,15 @@ public sealed class StackHost : IDisposable
     private TerminationSignals? _signals;
     private volatile bool _stopping;
 
-    private StackHost(Interface iface, FaultInjectorDevice? faults)
+    private StackHost(Interface iface, FaultInjectorDevice? faults, ILoggerFactory? loggerFactory)
     {
         Interface = iface;
         Faults = faults;
+        LoggerFactory = loggerFactory;
     }
+
+    /// <summary>Where the stack logs (<c>--verbose</c>), or null.</summary>
+    public ILoggerFactory? LoggerFactory { get; }
 
     /// <summary>The interface.</summary>
     public Interface Interface { get; }
@@ -40,8 +45,8 @@ public sealed class StackHost : IDisposable
     public static StackHost Start(StackSettings settings, bool withAddress = true)
     {
         StackDevice device = StackDevice.Open(settings);
-        Interface iface = new(device.Device, settings.InterfaceOptions(withAddress));
-        StackHost host = new(iface, device.Faults);
+        Interface iface = new(device.Device, settings.InterfaceOptions(withAddress), settings.LoggerFactory?.CreateLogger("Usrnet.Interface"));
+        StackHost host = new(iface, device.Faults, settings.LoggerFactory);
         host._signals = new TerminationSignals(host.Stop);
         return host;
     }

@@ -73,6 +73,12 @@ public sealed class StackOptions
     /// <summary><c>--dup-chance P</c>.</summary>
     public Option<double> DuplicateChance { get; } = ChanceOption("--dup-chance", "chance (0 to 1) that a frame is sent twice");
 
+    /// <summary><c>--verbose</c>.</summary>
+    public Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "log the stack's events on stderr: address changes, DHCP states and leases, neighbours that do not answer ARP",
+    };
+
     /// <summary><c>--seed N</c>.</summary>
     public Option<int?> Seed { get; } = new("--seed")
     {
@@ -84,7 +90,7 @@ public sealed class StackOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Tap, Mac, Ip, Gateway, Pcap, DropChance, CorruptChance, ReorderChance, DuplicateChance, Seed })
+        foreach (Option option in new Option[] { Tap, Mac, Ip, Gateway, Pcap, DropChance, CorruptChance, ReorderChance, DuplicateChance, Seed, Verbose })
         {
             command.Options.Add(option);
         }
@@ -162,7 +168,7 @@ public sealed class StackOptions
             ReadChance(parse, DuplicateChance),
             parse.GetValue(Seed));
 
-        return new StackSettings(tap, mac, cidr, gateway, pcap, faults);
+        return new StackSettings(tap, mac, cidr, gateway, pcap, faults, parse.GetValue(Verbose));
     }
 
     /// <summary>

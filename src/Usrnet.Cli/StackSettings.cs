@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Usrnet.Iface;
 using Usrnet.Wire;
 
@@ -13,14 +14,19 @@ namespace Usrnet.Cli;
 /// <param name="Gateway">The default gateway, inside <paramref name="Address"/>'s subnet; null for no default route.</param>
 /// <param name="PcapPath">Full path of a pcap file to write every frame to, or null.</param>
 /// <param name="Faults">The fault injector's settings.</param>
+/// <param name="Verbose">Log the stack's events on stderr (<c>--verbose</c>, <see cref="CliLogging"/>).</param>
 public sealed record StackSettings(
     string TapName,
     EthernetAddress Mac,
     Ipv4Cidr Address,
     Ipv4Address? Gateway,
     string? PcapPath,
-    FaultSettings Faults)
+    FaultSettings Faults,
+    bool Verbose = false)
 {
+    /// <summary>Where the stack logs: the console on stderr with <see cref="Verbose"/>, else nowhere (null).</summary>
+    public ILoggerFactory? LoggerFactory => CliLogging.For(Verbose);
+
     /// <summary>
     /// The interface's options: this MAC, address and gateway. Without <paramref name="withAddress"/> the
     /// interface starts with no address, as a DHCP client does.

@@ -27,7 +27,7 @@ public sealed partial class DhcpAgainstDnsmasq(ITestOutputHelper output)
         await using Lab lab = await Lab.CreateAsync(output);
         await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, [Range, $"--domain={Dnsmasq.Domain}"]);
 
-        ProcessResult dhcp = await lab.RunUsrnetAsync(["dhcp", "--hostname", "labhost"], BindTimeout + TimeSpan.FromSeconds(15));
+        ProcessResult dhcp = await lab.RunUsrnetAsync(["dhcp", "--hostname", "labhost", "--verbose"], BindTimeout + TimeSpan.FromSeconds(15));
 
         Assert.True(dhcp.Succeeded, dhcp.ToString());
         LabStack.AssertNoException(dhcp);
@@ -42,6 +42,12 @@ public sealed partial class DhcpAgainstDnsmasq(ITestOutputHelper output)
         Assert.Equal("105 s", Field(dhcp, "t2"));
         Assert.Equal(Server, Field(dhcp, "server"));
         Assert.Contains($"released {ip}\n", dhcp.StandardOutput, StringComparison.Ordinal);
+        // --verbose: the client's and the interface's events on stderr, the lease alone on stdout.
+        Assert.Contains("DHCP Selecting -> Requesting", dhcp.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"DHCP bound to {address} from {Server}, lease 120 s", dhcp.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"IPv4 address {address} assigned", dhcp.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"DHCP: released {ip} to {Server}", dhcp.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("DHCP bound", dhcp.StandardOutput, StringComparison.Ordinal);
 
         string log = await WaitForLogAsync(dnsmasq, $"DHCPRELEASE(tap0) {ip} {Mac}");
         Assert.Contains($"DHCPDISCOVER(tap0) {Mac}", log, StringComparison.Ordinal);

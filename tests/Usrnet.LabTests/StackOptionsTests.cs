@@ -20,6 +20,7 @@ public sealed class StackOptionsTests
         Assert.Null(settings.PcapPath);
         Assert.False(settings.Faults.IsEnabled);
         Assert.Null(settings.Faults.Seed);
+        Assert.False(settings.Verbose);
     }
 
     [Fact]
@@ -29,10 +30,10 @@ public sealed class StackOptionsTests
 
         StackSettings settings = Read(
             "--tap", "tap7", "--mac", "02:00:00:00:00:01", "--ip", "192.168.5.9/16", "--gateway", "192.168.0.1", "--pcap", pcap,
-            "--drop-chance", "0.1", "--corrupt-chance", "0.2", "--reorder-chance", "0.3", "--dup-chance", "1", "--seed", "42");
+            "--drop-chance", "0.1", "--corrupt-chance", "0.2", "--reorder-chance", "0.3", "--dup-chance", "1", "--seed", "42", "--verbose");
 
         Assert.Equal(
-            new StackSettings("tap7", EthernetAddress.Parse("02:00:00:00:00:01"), Ipv4Cidr.Parse("192.168.5.9/16"), Ipv4Address.Parse("192.168.0.1"), pcap, new FaultSettings(0.1, 0.2, 0.3, 1, 42)),
+            new StackSettings("tap7", EthernetAddress.Parse("02:00:00:00:00:01"), Ipv4Cidr.Parse("192.168.5.9/16"), Ipv4Address.Parse("192.168.0.1"), pcap, new FaultSettings(0.1, 0.2, 0.3, 1, 42), Verbose: true),
             settings);
         Assert.True(settings.Faults.IsEnabled);
     }

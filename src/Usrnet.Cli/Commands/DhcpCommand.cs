@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using Usrnet.Sockets.Dhcp;
 using Usrnet.Wire;
@@ -59,7 +60,7 @@ internal static class DhcpCommand
 
     internal static int Run(StackHost host, DhcpClientOptions options, TimeSpan timeout, TextWriter output)
     {
-        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options);
+        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options, logger: host.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
         Instant deadline = Instant.Now + timeout;
         DhcpConfiguration? lease = null;
         DhcpDriver.Run(host, client, () => lease is not null, deadline, e =>

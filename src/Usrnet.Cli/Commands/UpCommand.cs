@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using Usrnet.Iface;
 using Usrnet.Sockets.Dhcp;
@@ -56,7 +57,7 @@ internal static class UpCommand
     /// <summary>Runs the DHCP client's whole life until a signal, printing each change, then releases the lease.</summary>
     internal static void RunDhcp(StackHost host, DhcpClientOptions options, TextWriter output)
     {
-        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options);
+        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options, logger: host.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
         DhcpDriver.Run(host, client, () => false, deadline: null, e =>
         {
             output.WriteLine(e switch
