@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Usrnet.Cli.Lab;
@@ -152,6 +153,44 @@ public sealed partial class DhcpAgainstDnsmasq(ITestOutputHelper output)
         // The first run never needed a DHCPDISCOVER; the second one did, after the NAK.
         Assert.Equal(1, Count(log, $"DHCPDISCOVER(tap0) {Mac}"));
         Assert.True(log.IndexOf($"DHCPACK(tap0) 10.0.0.160 {Mac}", StringComparison.Ordinal) < log.IndexOf($"DHCPDISCOVER(tap0) {Mac}", StringComparison.Ordinal), log);
+    }
+
+    [LabFact(Dnsmasq.Tool, LabRequirement.Scapy, "ping")]
+    public async Task BrokenRepliesAreCountedAndDroppedAndARealServerStillGivesALease()
+    {
+        const int Replies = 1000;
+        await using Lab lab = await Lab.CreateAsync(output);
+        BackgroundProcess stack = lab.StartUsrnet(["up", "--dhcp"]);
+        Assert.True(await stack.WaitForOutputAsync("address by DHCP", LabStack.StartTimeout), stack.StandardError);
+
+        // While the client is SELECTING: 1000 broken replies (scripts/malformed_dhcp.py), then a real server.
+        // With the client's own xid, so they reach its option parser and lease checks, not just the xid check.
+        ProcessResult script = (await lab.RunAsync(lab.Namespace, LabScripts.PythonCommand("malformed_dhcp.py", $"{Replies}", "--iface", lab.TapName, "--seed", "3", "--xid-from-discover", "15"), TimeSpan.FromSeconds(60))).EnsureSuccess();
+        await using Dnsmasq dnsmasq = await Dnsmasq.StartAsync(lab, [Range]);
+        Assert.True(await stack.WaitForOutputAsync("bound 10.0.0.", BindTimeout + TimeSpan.FromSeconds(15)), $"no lease after the broken replies:\n{stack.StandardOutput}\n{stack.StandardError}");
+        string ip = Regex.Match(stack.StandardOutput, @"bound (?<ip>10\.0\.0\.\d+)/24").Groups["ip"].Value;
+        Assert.Matches(@"^10\.0\.0\.1(5\d|[6-9]\d)$", ip); // from dnsmasq's pool, not a broken offer's 10.0.0.240
+        Assert.True(await lab.WaitForPingAsync(lab.Namespace, ip, TimeSpan.FromSeconds(10)));
+        ProcessResult ended = await LabStack.StopStackAsync(stack);
+
+        Match sent = Regex.Match(script.StandardOutput, @"^sent (?<sent>\d+) malformed DHCP replies");
+        Assert.True(sent.Success, script.ToString());
+        long replies = long.Parse(sent.Groups["sent"].Value, CultureInfo.InvariantCulture);
+        Assert.True(replies >= Replies * 9 / 10, script.ToString());
+        Assert.Equal(0, ended.ExitCode);
+        LabStack.AssertNoException(ended);
+        IReadOnlyDictionary<string, long> dhcp = ToolOutput.Counters(ended.StandardOutput, "dhcp client");
+        output.WriteLine(string.Join(", ", dhcp.Select(c => $"{c.Key} {c.Value}")));
+        // Every broken reply reached the client and was dropped under one reason or another; none made a lease.
+        long dropped = ToolOutput.Counter(dhcp, "DroppedMalformed") + ToolOutput.Counter(dhcp, "DroppedNotForUs")
+            + ToolOutput.Counter(dhcp, "DroppedUnexpected") + ToolOutput.Counter(dhcp, "RepliesRejected");
+        Assert.True(dropped >= replies, $"{dropped} dropped of {replies} broken replies:\n{ended.StandardOutput}");
+        Assert.True(ToolOutput.Counter(dhcp, "DroppedMalformed") > 0, ended.StandardOutput);
+        Assert.True(ToolOutput.Counter(dhcp, "DroppedNotForUs") > 0, ended.StandardOutput);
+        Assert.True(ToolOutput.Counter(dhcp, "RepliesRejected") > 0, ended.StandardOutput); // offers that cannot make a lease
+        // No broken offer was taken up: the only DHCPREQUEST dnsmasq saw was for its own offer.
+        Assert.DoesNotContain("10.0.0.240", dnsmasq.Process.StandardError, StringComparison.Ordinal);
+        Assert.Equal(0, ToolOutput.Counter(dhcp, "NaksReceived"));
     }
 
     [LabFact]

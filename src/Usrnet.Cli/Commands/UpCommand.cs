@@ -83,19 +83,22 @@ internal static class UpCommand
         if (DhcpDriver.Release(host, client) is { } released)
         {
             output.WriteLine($"released {released.Address}");
-            output.Flush();
         }
+        PrintCounters("dhcp client", client.Counters.All(), output);
     }
 
     /// <summary>Prints every counter, one per line, as <c>usrnet up</c> does on exit.</summary>
-    internal static void PrintCounters(InterfaceCounters counters, TextWriter output)
+    internal static void PrintCounters(InterfaceCounters counters, TextWriter output) =>
+        PrintCounters("interface", counters.All().Append(new("TotalDropped", counters.TotalDropped)), output);
+
+    /// <summary>Prints <paramref name="counters"/> under <c>usrnet: WHAT statistics</c>, one per line.</summary>
+    internal static void PrintCounters(string what, IEnumerable<KeyValuePair<string, long>> counters, TextWriter output)
     {
-        output.WriteLine("usrnet: interface statistics");
-        foreach ((string name, long value) in counters.All())
+        output.WriteLine($"usrnet: {what} statistics");
+        foreach ((string name, long value) in counters)
         {
             output.WriteLine($"  {name,-28}{value,12}");
         }
-        output.WriteLine($"  {"TotalDropped",-28}{counters.TotalDropped,12}");
         output.Flush();
     }
 }

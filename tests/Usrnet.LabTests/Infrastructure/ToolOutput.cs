@@ -25,23 +25,27 @@ public static partial class ToolOutput
 
     /// <summary>
     /// The counters <c>usrnet up</c> (and udp-echo) print on exit, lines like <c>  DroppedMalformed   12</c>
-    /// under <c>usrnet: interface statistics</c>. Fails the test when there are none.
+    /// under <c>usrnet: interface statistics</c> (or another <paramref name="section"/>, e.g. <c>dhcp client</c>).
+    /// Fails the test when there are none.
     /// </summary>
-    public static IReadOnlyDictionary<string, long> Counters(string output)
+    public static IReadOnlyDictionary<string, long> Counters(string output, string section = "interface")
     {
-        int start = output.IndexOf("interface statistics", StringComparison.Ordinal);
+        string header = $"{section} statistics";
+        int start = output.IndexOf(header, StringComparison.Ordinal);
         if (start < 0)
         {
-            throw new XunitException($"no interface statistics in the output:\n{output}");
+            throw new XunitException($"no {header} in the output:\n{output}");
         }
+        // The section runs to the next "usrnet: " line (another section) or the end.
+        int end = output.IndexOf("usrnet: ", start + header.Length, StringComparison.Ordinal);
         Dictionary<string, long> counters = [];
-        foreach (Match m in CounterLine().Matches(output[start..]))
+        foreach (Match m in CounterLine().Matches(output[start..(end < 0 ? output.Length : end)]))
         {
             counters[m.Groups["name"].Value] = long.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture);
         }
-        if (counters.Count == 0 || !counters.ContainsKey("TotalDropped"))
+        if (counters.Count == 0 || (section == "interface" && !counters.ContainsKey("TotalDropped")))
         {
-            throw new XunitException($"the interface statistics are incomplete:\n{output}");
+            throw new XunitException($"the {header} are incomplete:\n{output}");
         }
         return counters;
     }

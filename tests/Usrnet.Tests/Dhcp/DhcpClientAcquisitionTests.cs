@@ -133,10 +133,13 @@ public sealed class DhcpClientAcquisitionTests
         h.Deliver(Offer(xid) with { ServerIdentifier = null });              // RFC 2131 Table 3: MUST
         h.Deliver(Offer(xid) with { YourAddress = Ipv4Address.Any });
         h.Deliver(Offer(xid) with { YourAddress = Ipv4Address.Broadcast });
+        h.Deliver(Offer(xid) with { LeaseTime = null });                      // RFC 2131 Table 3: MUST
+        h.Deliver(Offer(xid) with { SubnetMask = new Ipv4Address(255, 0, 255, 0) }); // the ACK could not use it
+        h.Deliver(Offer(xid) with { SubnetMask = Ipv4Address.Any });
         h.Deliver(Ack(xid));                                                  // not what SELECTING waits for
 
         h.ExpectNothingSent();
-        Assert.Equal(3, h.Client.Counters.RepliesRejected);
+        Assert.Equal(6, h.Client.Counters.RepliesRejected);
         Assert.Equal(1, h.Client.Counters.DroppedUnexpected);
         Assert.Equal(DhcpState.Selecting, h.Client.State);
     }

@@ -127,8 +127,11 @@ public sealed partial class DhcpClient
     /// <summary>SELECTING: take the first usable offer (RFC 2131 §4.4.1 lets the client choose) and request it.</summary>
     private void OnOffer(Instant now, in DhcpMessage offer)
     {
-        // RFC 2131 §4.3.1 Table 3: an offer MUST carry the server identifier, which the request names.
-        if (!offer.YourAddress.IsUnicast || offer.ServerIdentifier is not { } server || !server.IsUnicast)
+        // RFC 2131 §4.3.1 Table 3: an offer MUST carry the server identifier (which the request names) and
+        // the lease time. A subnet mask it carries must be one the ACK could use: requesting an address
+        // whose ACK will be refused only delays the offers that can make a lease.
+        if (!offer.YourAddress.IsUnicast || offer.ServerIdentifier is not { } server || !server.IsUnicast || offer.LeaseTime is null
+            || (offer.SubnetMask is { } mask && (!Ipv4Cidr.TryFromNetmask(offer.YourAddress, mask, out Ipv4Cidr offered) || offered.PrefixLength == 0)))
         {
             Counters.RepliesRejected++;
             return;

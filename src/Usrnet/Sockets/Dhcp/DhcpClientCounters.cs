@@ -36,4 +36,20 @@ public sealed class DhcpClientCounters
 
     /// <summary>Events dropped because the owner did not take them and the queue was full.</summary>
     public long DroppedEvents { get; internal set; }
+
+    /// <summary>Every counter with its name, in declaration order (for printing).</summary>
+    public IEnumerable<KeyValuePair<string, long>> All()
+    {
+        yield return new(nameof(MessagesSent), MessagesSent);
+        yield return new(nameof(MessagesReceived), MessagesReceived);
+        yield return new(nameof(DroppedMalformed), DroppedMalformed);
+        yield return new(nameof(DroppedNotForUs), DroppedNotForUs);
+        yield return new(nameof(DroppedUnexpected), DroppedUnexpected);
+        yield return new(nameof(RepliesRejected), RepliesRejected);
+        yield return new(nameof(DroppedSendQueueFull), DroppedSendQueueFull);
+        yield return new(nameof(NaksReceived), NaksReceived);
+        yield return new(nameof(ProbesSent), ProbesSent);
+        yield return new(nameof(Declines), Declines);
+        yield return new(nameof(DroppedEvents), DroppedEvents);
+    }
 }
