@@ -179,4 +179,27 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
         Assert.Equal(1, far.ExitCode);
         Assert.Equal($"usrnet: dig: www.{Domain}: connection refused by {LabTopology.FarAddress}#53 (no name server there)\n", far.StandardError);
     }
+
+    [LabFact(LabScripts.Python)]
+    public async Task BrokenAnswersAreDroppedAndReportedAndAGoodOneStillWorks()
+    {
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
+        // scripts/hostile_dns.py answers with the query's ID and question, broken as the name's first label asks.
+        BackgroundProcess hostile = lab.Start(lab.Namespace, LabScripts.PythonCommand("hostile_dns.py", "--address", Server));
+        Assert.True(await hostile.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(10)), hostile.StandardError);
+
+        string[] kinds = ["pointer-loop", "pointer-forward", "counts-lie", "record-cut", "rdlength-lies", "label-too-long", "header-only", "address-wrong-length"];
+        foreach (string kind in kinds)
+        {
+            ProcessResult broken = await UsrnetDigAsync(lab, $"{kind}.{Domain}", "--time", "0.3", "--tries", "2");
+            Assert.Equal(1, broken.ExitCode);
+            Assert.Equal("", broken.StandardOutput);
+            // Every try was answered, and every answer dropped: the failure is the malformed answer, not a time-out.
+            Assert.Contains($"malformed answer from {Server}", broken.StandardError, StringComparison.Ordinal);
+        }
+        ProcessResult good = await UsrnetDigAsync(lab, $"good.{Domain}");
+        Assert.True(good.Succeeded, good.ToString());
+        Assert.Equal("10.0.1.2\n", good.StandardOutput);
+        Assert.Equal(kinds.Length * 2 + 1, Regex.Count(hostile.StandardOutput, "^answered ", RegexOptions.Multiline));
+    }
 }
