@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo: the stack meets the kernel's own ping, arping, traceroute and UDP sockets in the
-# lab of DESIGN.md §3, then uses its own ping and traceroute to reach a host beyond the gateway.
+# lab of DESIGN.md §3, uses its own ping and traceroute to reach a host beyond the gateway, leases an
+# address and resolves names from dnsmasq, and serves and fetches HTTP (Kestrel and HttpClient on the
+# stack, curl and python's http.server on the kernel).
 #
 #   sudo scripts/demo.sh            (NS=name to use another namespace than "usrnet")
 #
@@ -22,6 +24,7 @@ fi
 tmp=$(mktemp -d)
 stack_pid=
 lab_created=
+peer_pids=()
 
 # stop_stack: SIGTERM (usrnet treats it like Ctrl-C), SIGKILL if it is still there after 5 s.
 stop_stack() {
@@ -41,6 +44,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_stack
+  for pid in "${peer_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [[ -n $lab_created ]]; then
     usrnet lab down --ns "$ns" >/dev/null || echo "demo.sh: could not remove the lab; run: usrnet lab down --ns $ns" >&2
   fi
@@ -124,5 +128,29 @@ step "the stack's own tools, through the gateway to the far host"
 inside "$ns" usrnet arping -c 3 10.0.0.101
 inside "$ns" usrnet ping -c 3 "$far_ip"
 inside "$ns" usrnet traceroute "$far_ip"
+
+step "DHCP and DNS: dnsmasq in $ns leases addresses and answers for example.test"
+printf '$ ip netns exec %s dnsmasq ... --dhcp-range=10.0.0.150,10.0.0.199,2m --address=/far.example.test/%s &\n' "$ns" "$far_ip"
+ip netns exec "$ns" dnsmasq --conf-file=/dev/null --no-daemon --bind-interfaces --interface=tap0 --except-interface=lo \
+  --no-resolv --no-hosts --local=/example.test/ --dhcp-leasefile="$tmp/leases" --pid-file= --log-facility="$tmp/dnsmasq.log" \
+  --dhcp-range=10.0.0.150,10.0.0.199,2m "--address=/far.example.test/$far_ip" &
+peer_pids+=($!)
+sleep 0.5
+inside "$ns" usrnet dhcp
+inside "$ns" usrnet dig far.example.test
+inside "$ns" usrnet dig nothing.example.test || true
+
+step "HTTP: Kestrel on the stack serves curl; HttpClient on the stack fetches from python beyond the gateway"
+mkdir -p "$tmp/www"
+printf '<!doctype html><title>usrnet</title><p>hello over a user-space TCP/IP stack</p>\n' >"$tmp/www/index.html"
+start_stack serve 8080 --root "$tmp/www"
+inside "$ns" curl -sS "http://$stack_ip:8080/"
+inside "$ns" curl -sS "http://$stack_ip:8080/usrnet/status" | head -5
+stop_stack
+printf '$ ip netns exec %s python3 -m http.server 8000 --bind %s &\n' "$far" "$far_ip"
+ip netns exec "$far" /usr/bin/python3 -m http.server 8000 --bind "$far_ip" --directory "$tmp/www" >/dev/null 2>&1 &
+peer_pids+=($!)
+sleep 1
+inside "$ns" usrnet http-get http://far.example.test:8000/
 
 step "done"
