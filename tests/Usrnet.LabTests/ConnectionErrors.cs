@@ -28,6 +28,24 @@ public sealed class ConnectionErrors(ITestOutputHelper output)
         Assert.True(cat.Elapsed < TimeSpan.FromSeconds(10), cat.ToString());
     }
 
+    [LabFact("nc")]
+    public async Task TcpCatToAnAddressNobodyHasSaysNoRouteToHostAfterArpGivesUpAsTheKernelDoes()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+        const string Nobody = "10.0.0.99"; // on the link, answers no ARP
+
+        ProcessResult cat = await lab.RunUsrnetAsync(["tcp-cat", Nobody, "80"], TimeSpan.FromSeconds(60));
+        ProcessResult kernel = await lab.RunAsync(lab.Namespace, ["nc", "-v", "-N", "-w", "30", Nobody, "80"], TimeSpan.FromSeconds(60), stdin: "");
+
+        Assert.False(cat.TimedOut, cat.ToString());
+        Assert.Equal(1, cat.ExitCode);
+        Assert.Equal($"usrnet: tcp-cat: {Nobody}:80: no route to host", cat.StandardError.TrimEnd('\n'));
+        // The kernel's connect fails the same way, "No route to host", once its ARP gives up.
+        Assert.Contains("No route to host", kernel.StandardError, StringComparison.Ordinal);
+        // Three ARP requests a second apart, then the SYN-SENT attempt ends (not after every SYN retry: minutes).
+        Assert.True(cat.Elapsed < TimeSpan.FromSeconds(15), cat.ToString());
+    }
+
     [LabFact("ping", LabScripts.Python)]
     public async Task AKernelConnectToAClosedStackPortIsReset()
     {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Usrnet.Phy;
 using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
@@ -105,15 +106,29 @@ public sealed partial class Interface
         SendTcp(now, ip.Destination, ip.Source, reset, ReadOnlySpan<byte>.Empty);
     }
 
-    /// <summary>An ICMP error about a TCP segment we sent (RFC 1122 §4.2.3.9; RFC 1191 for fragmentation needed).</summary>
+    /// <summary>
+    /// An ICMP error about a TCP segment we sent (RFC 1122 §4.2.3.9; RFC 1191 for fragmentation needed).
+    /// False when no connection sent it, or the quoted sequence number is not one the connection has
+    /// outstanding (RFC 5927 §4.1: SND.UNA ≤ SEG.SEQ &lt; SND.NXT, so a blind attacker cannot abort a
+    /// connection or shrink its MSS with a forged error).
+    /// </summary>
     private bool DeliverIcmpErrorToTcp(in Ipv4Header original, ReadOnlySpan<byte> transport, IcmpV4Message icmp)
     {
-        ushort sourcePort = (ushort)((transport[0] << 8) | transport[1]);
-        ushort destinationPort = (ushort)((transport[2] << 8) | transport[3]);
+        if (transport.Length < 8)
+        {
+            return false; // RFC 792 quotes at least 64 bits: ports and sequence number
+        }
+        ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(transport);
+        ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(transport[2..]);
+        TcpSeqNumber sequence = new(BinaryPrimitives.ReadUInt32BigEndian(transport[4..]));
         foreach (TcpSocket socket in Sockets.Tcp)
         {
             if (socket.Matches(original.Destination, destinationPort, original.Source, sourcePort))
             {
+                if (!socket.IsOutstanding(sequence))
+                {
+                    return false;
+                }
                 if (icmp.Type == IcmpV4Type.DestinationUnreachable && icmp.Code == (byte)IcmpV4Unreachable.FragmentationNeeded)
                 {
                     // RFC 1191 §4: a router that sends 0 as next-hop MTU is old; assume the next plateau below.

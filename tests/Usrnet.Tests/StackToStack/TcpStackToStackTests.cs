@@ -34,10 +34,13 @@ public class TcpStackToStackTests
         return (client, server, listener);
     }
 
-    /// <summary>Sends <paramref name="data"/> one way while draining the other end; returns what arrived.</summary>
-    private static byte[] Transfer(TwoStacks net, TcpSocket sender, TcpSocket receiver, byte[] data, TimeSpan limit)
+    /// <summary>
+    /// Sends <paramref name="data"/> one way (from <paramref name="alreadySent"/> on, the rest having been
+    /// queued by the test) while draining the other end; returns what arrived.
+    /// </summary>
+    private static byte[] Transfer(TwoStacks net, TcpSocket sender, TcpSocket receiver, byte[] data, TimeSpan limit, int alreadySent = 0)
     {
-        int sent = 0;
+        int sent = alreadySent;
         MemoryStream received = new();
         byte[] buffer = new byte[65536];
         Instant end = net.Now + limit;
@@ -92,14 +95,19 @@ public class TcpStackToStackTests
     }
 
     [Fact]
-    public void ConnectToAnAbsentHostTimesOutAfterSynRetries()
+    public void ConnectToAHostThatDoesNotAnswerArpFailsWhenArpGivesUp()
     {
         using TwoStacks net = new();
-        TcpSocket client = net.A.Sockets.CreateTcpSocket(new TcpSocketOptions { MaxSynRetransmissions = 2 });
+        TcpSocket client = net.A.Sockets.CreateTcpSocket();
+        Instant start = net.Now;
         net.A.Connect(client, new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.77"), 80), net.Now);
-        Assert.True(net.RunUntil(() => client.State == TcpState.Closed, TimeSpan.FromSeconds(30)));
+
+        // ARP's three requests a second apart go unanswered; the local "host unreachable" ends the attempt
+        // in SYN-SENT (RFC 5461 §4.1, as Linux does) instead of after every SYN retransmission (~2 minutes).
+        Assert.True(net.RunUntil(() => client.State == TcpState.Closed, TimeSpan.FromSeconds(10)));
+        Assert.True(net.Now - start <= TimeSpan.FromSeconds(4), $"took {net.Now - start}");
         Assert.True(client.TryTakeError(out SocketError error));
-        Assert.Equal(SocketError.HostUnreachable, error); // ARP failed: ICMP host unreachable was a soft error
+        Assert.Equal(SocketError.HostUnreachable, error);
     }
 
     [Theory]
@@ -129,27 +137,71 @@ public class TcpStackToStackTests
     [Fact]
     public void FragmentationNeededLowersTheMssOfTheConnectionItQuotes()
     {
-        using TwoStacks net = new();
+        // A router drops the client's full-sized segments for a while (it cannot forward them), and says
+        // so: fragmentation needed, next-hop MTU 1000 (RFC 1191 §4), quoting one of them.
+        bool routerDrops = false;
+        uint? quotedSequence = null;
+        using TwoStacks net = new(wrapA: d => new DroppingDevice(d, (_, frame) =>
+        {
+            if (!routerDrops || frame.Length < 1000)
+            {
+                return false;
+            }
+            quotedSequence ??= System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.Span[(EthernetHeader.Length + Ipv4Header.Length + 4)..]);
+            return true;
+        }));
         (TcpSocket client, TcpSocket server, _) = Connect(net);
         Assert.Equal(1448, client.Statistics.MaximumSegmentSize);
+        byte[] data = RandomNumberGenerator.GetBytes(200_000);
+        routerDrops = true;
+        int queued = client.Send(data.AsSpan(0, 20_000));
+        net.A.Poll(net.Now);
+        Assert.NotNull(quotedSequence);
 
-        // A router on the path says: fragmentation needed, next-hop MTU 1000 (RFC 1191 §4), quoting the
-        // IPv4 header and the first 8 bytes of one of the client's segments.
+        // The ICMP error quotes the IPv4 header and the first 8 bytes of the dropped segment.
         byte[] quoted = new byte[Ipv4Header.Length + 8];
         new Ipv4Header(TwoStacks.AddressA, TwoStacks.AddressB, IpProtocol.Tcp, 1448 + 32) { DontFragment = true }.WriteTo(quoted);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(quoted.AsSpan(20), client.LocalEndpoint.Port);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(quoted.AsSpan(22), 80);
-        byte[] packet = new byte[Ipv4Header.Length + IcmpV4Message.HeaderLength + quoted.Length];
-        quoted.CopyTo(packet.AsSpan(Ipv4Header.Length + IcmpV4Message.HeaderLength));
-        IcmpV4Message.DestinationUnreachable(IcmpV4Unreachable.FragmentationNeeded, 1000).WriteTo(packet.AsSpan(Ipv4Header.Length));
-        new Ipv4Header(TwoStacks.AddressB, TwoStacks.AddressA, IpProtocol.Icmp, packet.Length - Ipv4Header.Length).WriteTo(packet);
-        using Usrnet.Sockets.RawIpv4Socket raw = net.B.Sockets.CreateRawIpv4Socket(IpProtocol.Icmp);
-        raw.TrySend(packet);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(quoted.AsSpan(24), quotedSequence.Value);
+        SendIcmpFromB(net, IcmpV4Message.DestinationUnreachable(IcmpV4Unreachable.FragmentationNeeded, 1000), quoted);
+        routerDrops = false;
         net.Settle();
 
         Assert.Equal(1000 - 40 - 12, client.Statistics.MaximumSegmentSize); // minus IPv4, TCP and timestamps
-        byte[] data = RandomNumberGenerator.GetBytes(200_000);
-        Assert.Equal(data, Transfer(net, client, server, data, TimeSpan.FromSeconds(30)));
+        Assert.Equal(data, Transfer(net, client, server, data, TimeSpan.FromSeconds(30), alreadySent: queued));
+    }
+
+    [Fact]
+    public void AnIcmpErrorQuotingASequenceNumberNotOutstandingIsIgnored()
+    {
+        using TwoStacks net = new();
+        (TcpSocket client, _, _) = Connect(net);
+        long ignoredBefore = net.A.Counters.IcmpIgnored;
+
+        // RFC 5927 §4.1: nothing is outstanding on an idle connection, so a forged error quoting any
+        // sequence number changes nothing.
+        byte[] quoted = new byte[Ipv4Header.Length + 8];
+        new Ipv4Header(TwoStacks.AddressA, TwoStacks.AddressB, IpProtocol.Tcp, 1448 + 32) { DontFragment = true }.WriteTo(quoted);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(quoted.AsSpan(20), client.LocalEndpoint.Port);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(quoted.AsSpan(22), 80);
+        SendIcmpFromB(net, IcmpV4Message.DestinationUnreachable(IcmpV4Unreachable.FragmentationNeeded, 600), quoted);
+        net.Settle();
+
+        Assert.Equal(1448, client.Statistics.MaximumSegmentSize);
+        Assert.Equal(ignoredBefore + 1, net.A.Counters.IcmpIgnored);
+    }
+
+    /// <summary>Sends B → A an ICMP <paramref name="error"/> quoting <paramref name="quoted"/> (an IPv4 header and 8 bytes).</summary>
+    private static void SendIcmpFromB(TwoStacks net, IcmpV4Message error, byte[] quoted)
+    {
+        byte[] packet = new byte[Ipv4Header.Length + IcmpV4Message.HeaderLength + quoted.Length];
+        quoted.CopyTo(packet.AsSpan(Ipv4Header.Length + IcmpV4Message.HeaderLength));
+        error.WriteTo(packet.AsSpan(Ipv4Header.Length));
+        new Ipv4Header(TwoStacks.AddressB, TwoStacks.AddressA, IpProtocol.Icmp, packet.Length - Ipv4Header.Length).WriteTo(packet);
+        using Usrnet.Sockets.RawIpv4Socket raw = net.B.Sockets.CreateRawIpv4Socket(IpProtocol.Icmp);
+        raw.TrySend(packet);
+        net.B.Poll(net.Now);
     }
 
     [Fact]

@@ -274,9 +274,21 @@ public sealed partial class TcpSocket : IDisposable
 
     /// <summary>
     /// An ICMP error other than fragmentation needed (RFC 1122 §4.2.3.9): a soft error, remembered and
-    /// reported only if the connection then fails (it is what a timeout will say).
+    /// reported only if the connection then fails (it is what a timeout will say). In SYN-SENT it ends the
+    /// attempt at once (RFC 5461 §4.1, as Linux does): a connect to a host that does not answer ARP, or
+    /// that a router reports unreachable, fails in seconds rather than after every SYN retransmission.
     /// </summary>
-    internal void ReportSoftError(SocketError error) => _softError = error;
+    internal void ReportSoftError(SocketError error)
+    {
+        _softError = error;
+        if (State == TcpState.SynSent)
+        {
+            Fail(error);
+        }
+    }
+
+    /// <summary>True when <paramref name="sequence"/> is data or a SYN/FIN this connection has sent and not yet had acknowledged (SND.UNA ≤ SEQ &lt; SND.NXT).</summary>
+    internal bool IsOutstanding(TcpSeqNumber sequence) => sequence >= _sndUna && sequence < _sndMax;
 
     /// <summary>Ends the connection with an error (reset received, retransmissions exhausted...).</summary>
     private void Fail(SocketError error)
