@@ -8,7 +8,8 @@
 #
 # Only one process can hold the tap, so each stack command runs on its own, one after the other.
 # Whatever happens, the stack is stopped and the lab removed on exit.
-set -euo pipefail
+# -E: the ERR trap also fires inside functions, so every failing step is reported.
+set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ns=${NS:-usrnet}
@@ -23,10 +24,12 @@ fi
 
 tmp=$(mktemp -d)
 stack_pid=
+stack_command=
 lab_created=
 peer_pids=()
 
-# stop_stack: SIGTERM (usrnet treats it like Ctrl-C), SIGKILL if it is still there after 5 s.
+# stop_stack: SIGTERM (usrnet treats it like Ctrl-C), SIGKILL if it is still there after 5 s; then
+# shows what the stack printed (its counters).
 stop_stack() {
   [[ -n $stack_pid ]] || return 0
   kill -TERM "$stack_pid" 2>/dev/null || true
@@ -38,6 +41,22 @@ stop_stack() {
   wait "$stack_pid" 2>/dev/null || true
   stack_pid=
   sed 's/^/  | /' "$tmp/stack.log"
+}
+
+# failed LINE COMMAND: the ERR trap. Says which step failed and shows the logs that explain it.
+failed() {
+  local status=$? line=$1 command=$2
+  trap - ERR
+  echo "demo.sh: failed (exit $status) at line $line: $command" >&2
+  if [[ -n $stack_pid && -s $tmp/stack.log ]]; then
+    echo "demo.sh: the stack ('usrnet $stack_command') printed:" >&2
+    sed 's/^/  | /' "$tmp/stack.log" >&2
+  fi
+  if [[ -s $tmp/dnsmasq.log ]]; then
+    echo "demo.sh: dnsmasq logged:" >&2
+    tail -n 20 "$tmp/dnsmasq.log" | sed 's/^/  | /' >&2
+  fi
+  exit "$status"
 }
 
 cleanup() {
@@ -54,7 +73,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'echo "demo.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+trap 'failed "$LINENO" "$BASH_COMMAND"' ERR
 
 step() { printf '\n== %s\n' "$*"; }
 # run CMD...: shows the command as one would type it, then runs it.
@@ -69,25 +88,59 @@ inside() {
   run ip netns exec "$where" "$@"
 }
 
-# start_stack ARGS...: `usrnet ARGS` in the background inside NS, then waits until it answers ping.
+# wait_for WHAT SECONDS CHECK...: runs CHECK every 0.1 s until it succeeds; fails naming WHAT after SECONDS.
+wait_for() {
+  local what=$1 seconds=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      echo "demo.sh: $what not ready after $seconds s" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# stack_ready PATTERN: the stack is still running and has printed its readiness line.
+stack_ready() {
+  if ! kill -0 "$stack_pid" 2>/dev/null; then
+    wait "$stack_pid" || true
+    stack_pid=
+    echo "demo.sh: 'usrnet $stack_command' exited early:" >&2
+    sed 's/^/  | /' "$tmp/stack.log" >&2
+    exit 1
+  fi
+  grep -q -- "$1" "$tmp/stack.log"
+}
+
+# listening NS PROTO PORT: something in namespace NS listens on PORT (tcp or udp).
+listening() {
+  local flag=-tlnH
+  [[ $2 == udp ]] && flag=-ulnH
+  [[ -n $(ip netns exec "$1" ss "$flag" "sport = :$3" 2>/dev/null) ]]
+}
+
+# start_stack PATTERN ARGS...: `usrnet ARGS` in the background inside NS, then waits for the line
+# matching PATTERN that the command prints once it accepts traffic (never a fixed sleep: a busy machine
+# takes longer to start .NET and Kestrel). Startup is bounded at 60 s.
 start_stack() {
+  local pattern=$1
+  shift
+  stack_command="$*"
   printf '$ ip netns exec %s usrnet %s &\n' "$ns" "$*"
   ip netns exec "$ns" usrnet "$@" >"$tmp/stack.log" 2>&1 &
   stack_pid=$!
-  for _ in $(seq 50); do
-    if ! kill -0 "$stack_pid" 2>/dev/null; then
-      wait "$stack_pid" || true
-      stack_pid=
-      echo "demo.sh: 'usrnet $*' exited early:" >&2
-      sed 's/^/  | /' "$tmp/stack.log" >&2
-      return 1
-    fi
-    if ip netns exec "$ns" ping -n -q -c 1 -W 0.2 "$stack_ip" >/dev/null 2>&1; then
-      return 0
-    fi
-  done
-  echo "demo.sh: the stack did not answer ping within 10 s" >&2
-  return 1
+  wait_for "'usrnet $*'" 60 stack_ready "$pattern"
+}
+
+# fails CMD...: runs CMD, shown as typed, and requires it to fail (the demo shows an error on purpose).
+fails() {
+  printf '$ %s   # fails on purpose\n' "$*"
+  if "$@"; then
+    echo "demo.sh: expected '$*' to fail" >&2
+    return 1
+  fi
 }
 
 step "build"
@@ -108,7 +161,7 @@ run usrnet lab up --ns "$ns"
 lab_created=1
 
 step "the stack answers the kernel's ARP, ping and traceroute"
-start_stack up
+start_stack ' up, ' up
 inside "$ns" ping -c 3 "$stack_ip"
 inside "$ns" arping -c 3 -I tap0 "$stack_ip"
 inside "$ns" traceroute -n "$stack_ip"
@@ -117,7 +170,7 @@ inside "$far" traceroute -n "$stack_ip"
 stop_stack
 
 step "UDP echo: the stack serves port 7, kernel clients send datagrams"
-start_stack udp-echo 7
+start_stack 'udp echo on ' udp-echo 7
 # socat exits 0.5 s after stdin's EOF unless given -t: give the reply time to come back.
 printf 'hello from socat\n' | inside "$ns" socat -t 2 - "UDP:$stack_ip:7"
 # socat and nc send one datagram per read, so count datagrams with a small client.
@@ -135,22 +188,23 @@ ip netns exec "$ns" dnsmasq --conf-file=/dev/null --no-daemon --bind-interfaces 
   --no-resolv --no-hosts --local=/example.test/ --dhcp-leasefile="$tmp/leases" --pid-file= --log-facility="$tmp/dnsmasq.log" \
   --dhcp-range=10.0.0.150,10.0.0.199,2m "--address=/far.example.test/$far_ip" &
 peer_pids+=($!)
-sleep 0.5
+wait_for dnsmasq 30 listening "$ns" udp 67
+wait_for dnsmasq 30 listening "$ns" udp 53
 inside "$ns" usrnet dhcp
 inside "$ns" usrnet dig far.example.test
-inside "$ns" usrnet dig nothing.example.test || true
+fails ip netns exec "$ns" usrnet dig nothing.example.test
 
 step "HTTP: Kestrel on the stack serves curl; HttpClient on the stack fetches from python beyond the gateway"
 mkdir -p "$tmp/www"
 printf '<!doctype html><title>usrnet</title><p>hello over a user-space TCP/IP stack</p>\n' >"$tmp/www/index.html"
-start_stack serve 8080 --root "$tmp/www"
+start_stack 'serving http' serve 8080 --root "$tmp/www"
 inside "$ns" curl -sS "http://$stack_ip:8080/"
 inside "$ns" curl -sS "http://$stack_ip:8080/usrnet/status" | head -5
 stop_stack
 printf '$ ip netns exec %s python3 -m http.server 8000 --bind %s &\n' "$far" "$far_ip"
 ip netns exec "$far" /usr/bin/python3 -m http.server 8000 --bind "$far_ip" --directory "$tmp/www" >/dev/null 2>&1 &
 peer_pids+=($!)
-sleep 1
+wait_for "python3 -m http.server" 30 listening "$far" tcp 8000
 inside "$ns" usrnet http-get http://far.example.test:8000/
 
 step "done"
