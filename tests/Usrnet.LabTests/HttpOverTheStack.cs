@@ -44,7 +44,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
 
         Assert.Equal(0, ended.ExitCode);
         LabStack.AssertNoException(ended);
-        Assert.Contains($"usrnet: serving {Site} from {root.Path}", ended.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"usrnet: listening on {LabTopology.StackAddress}:{ServePort}/tcp, serving {Site} from {root.Path}", ended.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(0, ToolOutput.Counter(ToolOutput.Counters(ended.StandardOutput), "DroppedMalformed"));
     }
 
@@ -184,7 +184,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         await using Dnsmasq dhcp = await Dnsmasq.StartAsync(lab, ["--dhcp-range=10.0.0.160,10.0.0.160,2m", $"--address=/far.{Dnsmasq.Domain}/{LabTopology.FarAddress}"]);
 
         BackgroundProcess serve = lab.StartUsrnet(["serve", $"{ServePort}", "--root", root.Path, "--dhcp"]);
-        await TcpPeers.ExpectOutputAsync(serve, "usrnet: serving http://10.0.0.160:", ServingTimeout);
+        await TcpPeers.ExpectOutputAsync(serve, $"usrnet: listening on 10.0.0.160:{ServePort}/tcp", ServingTimeout);
         Assert.Contains("usrnet: leased 10.0.0.160/24 via 10.0.0.101 lease 120 s", serve.StandardOutput, StringComparison.Ordinal);
         ProcessResult page = await lab.RunAsync(lab.Namespace, ["curl", "-sS", "--fail", "--max-time", "10", $"http://10.0.0.160:{ServePort}/"]);
         Assert.True(page.Succeeded, page.ToString());
@@ -203,13 +203,8 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.Contains("usrnet: leased 10.0.0.160/24 via 10.0.0.101", fetched.StandardError, StringComparison.Ordinal);
     }
 
-    /// <summary>Starts <c>usrnet serve</c> on <see cref="ServePort"/> over <paramref name="root"/> and waits until Kestrel listens.</summary>
-    private static async Task<BackgroundProcess> StartServeAsync(Lab lab, string root)
-    {
-        BackgroundProcess serve = await lab.StartStackAsync("serve", $"{ServePort}", "--root", root);
-        await TcpPeers.ExpectOutputAsync(serve, "usrnet: serving ", ServingTimeout);
-        return serve;
-    }
+    /// <summary>Starts <c>usrnet serve</c> on <see cref="ServePort"/> over <paramref name="root"/>; returns once Kestrel listens (its readiness line).</summary>
+    private static Task<BackgroundProcess> StartServeAsync(Lab lab, string root) => lab.StartStackAsync("serve", $"{ServePort}", "--root", root);
 
     /// <summary>What the tests read of wrk's report.</summary>
     private sealed partial record WrkSummary(long Requests, double RequestsPerSecond, (long Connect, long Read, long Write, long Timeout) SocketErrors, long Non2xx)

@@ -212,7 +212,8 @@ internal static class BenchCommand
     {
         using TcpListenSocket listener = host.Interface.Sockets.CreateTcpListenSocket(options);
         listener.Listen(port, backlog: 1);
-        output.WriteLine($"usrnet: bench {(stackSends ? "reader" : "writer")}: listening on port {port}; will {(stackSends ? "send" : "receive")} {total} bytes");
+        Ipv4Address address = host.Interface.Address?.Address ?? Ipv4Address.Any;
+        output.WriteLine($"{Readiness.Listening(address, port, "tcp")}, bench {(stackSends ? "reader: will send" : "writer: will receive")} {total} bytes");
         output.Flush();
         TcpSocket? socket = null;
         host.RunUntil(() => listener.TryAccept(out socket));

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Usrnet.AspNetCore;
 using Usrnet.Async;
 using Usrnet.Sockets.Dhcp;
+using Usrnet.Wire;
 
 namespace Usrnet.Cli.Commands;
 
@@ -80,8 +81,11 @@ internal static class ServeCommand
             throw new CliError($"serve: {e.Message}"); // Kestrel's "Failed to bind to address …" and why
         }
         // Kestrel reports the endpoint it bound (0.0.0.0, and the port chosen for 0); print the one to browse.
-        string url = app.Urls.Single().Replace("0.0.0.0", stack.Address?.Address.ToString() ?? "0.0.0.0", StringComparison.Ordinal);
-        output.WriteLine($"usrnet: serving {url}{(root is null ? "" : $" from {root}")} ({url.TrimEnd('/')}{StatusPath}); Ctrl-C to stop");
+        // StartAsync returns once Kestrel listens on the stack: from here a connection is accepted.
+        Ipv4Address address = stack.Address?.Address ?? Ipv4Address.Any;
+        ushort bound = (ushort)new Uri(app.Urls.Single()).Port;
+        string url = $"http://{address}:{bound}";
+        output.WriteLine($"{Readiness.Listening(address, bound, "tcp")}, serving {url}{(root is null ? "" : $" from {root}")} (status: {url}{StatusPath}); Ctrl-C to stop");
         output.Flush();
         try
         {

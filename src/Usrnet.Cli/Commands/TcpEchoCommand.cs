@@ -44,7 +44,7 @@ internal static class TcpEchoCommand
         {
             throw new CliError($"tcp-echo: port {port} is already in use");
         }
-        output.WriteLine($"usrnet: tcp echo on {settings.Address.Address}:{port} (Ctrl-C to stop)");
+        output.WriteLine($"{Readiness.Listening(settings.Address.Address, port, "tcp")}, echo (RFC 862); Ctrl-C to stop");
         output.Flush();
         List<TcpSocket> connections = [];
         byte[] buffer = new byte[64 * 1024];

@@ -35,7 +35,7 @@ internal static class UdpEchoCommand
         {
             throw new CliError($"udp-echo: port {port} is already in use");
         }
-        output.WriteLine($"usrnet: udp echo on {settings.Address.Address}:{port} (Ctrl-C to stop)");
+        output.WriteLine($"{Readiness.Listening(settings.Address.Address, port, "udp")}, echo (RFC 862); Ctrl-C to stop");
         output.Flush();
         byte[] buffer = new byte[UdpHeader.MaxPayloadLength];
         long datagrams = 0, bytes = 0;

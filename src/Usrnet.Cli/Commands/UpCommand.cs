@@ -33,8 +33,8 @@ internal static class UpCommand
                     throw CliError.Usage("up: --hostname needs --dhcp");
                 }
                 using StackHost host = StackHost.Start(settings);
-                string via = settings.Gateway is { } g ? $" via {g}" : "";
-                Console.WriteLine($"usrnet: {settings.TapName} up, {settings.Address}{via}, MAC {settings.Mac} (Ctrl-C to stop)");
+                string via = settings.Gateway is { } g ? $", via {g}" : "";
+                Console.WriteLine($"{Readiness.Up(settings.Address, settings.TapName)}{via}, MAC {settings.Mac}; Ctrl-C to stop");
                 Console.Out.Flush();
                 host.RunUntil(() => false);
                 PrintCounters(host.Interface.Counters, Console.Out);
@@ -44,9 +44,9 @@ internal static class UpCommand
             DhcpClientOptions options = DhcpCommand.ReadOptions(parse.GetValue(hostName));
             using (StackHost host = StackHost.Start(settings, withAddress: false))
             {
-                Console.WriteLine($"usrnet: {settings.TapName} up, address by DHCP, MAC {settings.Mac} (Ctrl-C to stop)");
+                Console.WriteLine($"usrnet: {settings.TapName} attached, MAC {settings.Mac}, asking for an address by DHCP; Ctrl-C to stop");
                 Console.Out.Flush();
-                RunDhcp(host, options, Console.Out);
+                RunDhcp(host, settings.TapName, options, Console.Out);
                 PrintCounters(host.Interface.Counters, Console.Out);
             }
             return 0;
@@ -54,8 +54,11 @@ internal static class UpCommand
         return command;
     }
 
-    /// <summary>Runs the DHCP client's whole life until a signal, printing each change, then releases the lease.</summary>
-    internal static void RunDhcp(StackHost host, DhcpClientOptions options, TextWriter output)
+    /// <summary>
+    /// Runs the DHCP client's whole life until a signal, printing each change (and after each binding the
+    /// readiness line, <see cref="Readiness.Up"/>), then releases the lease.
+    /// </summary>
+    internal static void RunDhcp(StackHost host, string tapName, DhcpClientOptions options, TextWriter output)
     {
         using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options, logger: host.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
         DhcpDriver.Run(host, client, () => false, deadline: null, e =>
@@ -69,6 +72,10 @@ internal static class UpCommand
                 DhcpDeclined d => $"declined {d.Address}: in use by {d.ConflictingHardwareAddress}",
                 _ => e.ToString(),
             });
+            if (e is DhcpConfigured bound)
+            {
+                output.WriteLine(Readiness.Up(bound.Configuration.Address, tapName));
+            }
             output.Flush();
         }, state =>
         {

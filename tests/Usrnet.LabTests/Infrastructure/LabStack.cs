@@ -1,3 +1,4 @@
+using Usrnet.Cli;
 using Usrnet.Cli.Lab;
 using Xunit.Sdk;
 
@@ -10,16 +11,20 @@ public static class LabStack
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Starts <c>usrnet args…</c> (default <c>up</c>) in the lab's near namespace and returns once the
-    /// stack answers the kernel's ping; fails the test, with the stack's output, when it does not.
+    /// Starts <c>usrnet args…</c> (default <c>up</c>) in the lab's near namespace and returns once it
+    /// prints its readiness line (<see cref="Readiness"/>: <c>… on tap0 up</c> for <c>up</c>,
+    /// <c>usrnet: listening on …</c> for the servers), with no sleep and no probing: the caller connects at
+    /// once. Fails the test, with the stack's output, when the line does not come.
     /// </summary>
     public static async Task<BackgroundProcess> StartStackAsync(this Lab lab, params string[] args)
     {
-        BackgroundProcess stack = lab.StartUsrnet(args.Length == 0 ? ["up"] : args);
-        if (!await lab.WaitForPingAsync(lab.Namespace, LabTopology.StackAddress.ToString(), StartTimeout).ConfigureAwait(false))
+        string[] argv = args.Length == 0 ? ["up"] : args;
+        BackgroundProcess stack = lab.StartUsrnet(argv);
+        string ready = argv[0] == "up" ? $" on {LabTopology.DefaultTapName} up" : Readiness.ListeningPrefix;
+        if (!await stack.WaitForOutputAsync(ready, StartTimeout).ConfigureAwait(false))
         {
             ProcessResult ended = await stack.StopAsync().ConfigureAwait(false);
-            throw new XunitException($"the stack did not answer ping within {StartTimeout.TotalSeconds} s: {ended}");
+            throw new XunitException($"the stack did not print \"{ready}\" within {StartTimeout.TotalSeconds} s: {ended}");
         }
         return stack;
     }
