@@ -170,7 +170,7 @@ inside "$far" traceroute -n "$stack_ip"
 stop_stack
 
 step "UDP echo: the stack serves port 7, kernel clients send datagrams"
-start_stack 'udp echo on ' udp-echo 7
+start_stack 'listening on ' udp-echo 7
 # socat exits 0.5 s after stdin's EOF unless given -t: give the reply time to come back.
 printf 'hello from socat\n' | inside "$ns" socat -t 2 - "UDP:$stack_ip:7"
 # socat and nc send one datagram per read, so count datagrams with a small client.
