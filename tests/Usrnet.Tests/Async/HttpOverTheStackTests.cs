@@ -15,6 +15,8 @@ namespace Usrnet.Tests.Async;
 public sealed class HttpOverTheStackTests(ITestOutputHelper output)
 {
     private const int Port = 8080;
+    // One small request's limit. Bulk and concurrent work is waited for by its progress (StallGuard), with
+    // no per-request limit: on a busy machine it may take long, but it must keep moving.
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
     private static readonly string Site = $"http://{AsyncStackPair.AddressB}:{Port}";
 
@@ -43,10 +45,10 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         const long Length = 100_000_000;
         await using AsyncStackPair pair = AsyncStackPair.Create();
         await using HttpTestSite site = await HttpTestSite.StartAsync(pair.B, $"http://0.0.0.0:{Port}");
-        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Limit };
+        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
         Stopwatch clock = Stopwatch.StartNew();
-        (byte[] sha, long length) = await DownloadAsync(http, $"{Site}/bytes/{Length}?seed=7");
+        (byte[] sha, long length) = await StallGuard.WaitAsync(DownloadAsync(http, $"{Site}/bytes/{Length}?seed=7"), () => site.Progress, "a 100 MB download");
         output.WriteLine($"{Length} bytes in {clock.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(Length, length);
         Assert.Equal(SeededContent.Sha256(7, Length), sha);
@@ -58,14 +60,14 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         const int Requests = 200;
         await using AsyncStackPair pair = AsyncStackPair.Create();
         await using HttpTestSite site = await HttpTestSite.StartAsync(pair.B, $"http://0.0.0.0:{Port}");
-        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Limit };
+        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
         // The site answers /together/200 only once 200 of them are in flight: 200 connections at once.
-        string[] together = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => http.GetStringAsync($"{Site}/together/{Requests}"))).WaitAsync(Limit);
+        string[] together = await TogetherAsync(http, site, Requests);
         Assert.All(together, body => Assert.Equal("together", body));
 
         // Then 200 downloads at once over those pooled connections, each with content of its own.
-        (byte[] Sha, long Length)[] bodies = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i => DownloadAsync(http, $"{Site}/bytes/{20_000 + i}?seed={i}"))).WaitAsync(Limit);
+        (byte[] Sha, long Length)[] bodies = await DownloadEachAsync(http, site, Requests);
         for (int i = 0; i < Requests; i++)
         {
             Assert.Equal(20_000 + i, bodies[i].Length);
@@ -79,11 +81,11 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         const long Length = 5_000_000;
         await using AsyncStackPair pair = AsyncStackPair.Create();
         await using HttpTestSite site = await HttpTestSite.StartAsync(pair.B, $"http://0.0.0.0:{Port}");
-        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Limit };
+        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
         byte[] body = new byte[Length];
         SeededContent.Chunks(3, Length).Aggregate(0, (at, chunk) => { chunk.Span.CopyTo(body.AsSpan(at)); return at + chunk.Length; });
-        using HttpResponseMessage response = await http.PostAsync($"{Site}/sha256", new ByteArrayContent(body));
+        using HttpResponseMessage response = await StallGuard.WaitAsync(http.PostAsync($"{Site}/sha256", new ByteArrayContent(body)), () => site.Progress, "a 5 MB upload");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Convert.ToHexString(SeededContent.Sha256(3, Length)), await response.Content.ReadAsStringAsync());
     }
@@ -96,19 +98,19 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         // Loss, reordering and duplication on A's side, both directions; seeded, so a failure repeats.
         await using AsyncStackPair pair = AsyncStackPair.Create(new FaultOptions { DropChance = 0.01, ReorderChance = 0.02, DuplicateChance = 0.01, Seed = 5 });
         await using HttpTestSite site = await HttpTestSite.StartAsync(pair.B, $"http://0.0.0.0:{Port}");
-        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Limit };
+        using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
-        Assert.Equal(HttpTestSite.PageText, await http.GetStringAsync($"{Site}/"));
+        Assert.Equal(HttpTestSite.PageText, await http.GetStringAsync($"{Site}/").WaitAsync(Limit));
 
         Stopwatch clock = Stopwatch.StartNew();
-        (byte[] sha, long length) = await DownloadAsync(http, $"{Site}/bytes/{Length}?seed=9");
+        (byte[] sha, long length) = await StallGuard.WaitAsync(DownloadAsync(http, $"{Site}/bytes/{Length}?seed=9"), () => site.Progress, "a 100 MB download over a lossy link");
         output.WriteLine($"{Length} bytes over the lossy link in {clock.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(Length, length);
         Assert.Equal(SeededContent.Sha256(9, Length), sha);
 
-        string[] together = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => http.GetStringAsync($"{Site}/together/{Requests}"))).WaitAsync(Limit);
+        string[] together = await TogetherAsync(http, site, Requests);
         Assert.All(together, body => Assert.Equal("together", body));
-        (byte[] Sha, long Length)[] bodies = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i => DownloadAsync(http, $"{Site}/bytes/{20_000 + i}?seed={i}"))).WaitAsync(Limit);
+        (byte[] Sha, long Length)[] bodies = await DownloadEachAsync(http, site, Requests);
         for (int i = 0; i < Requests; i++)
         {
             Assert.Equal(SeededContent.Sha256(i, 20_000 + i), bodies[i].Sha);
@@ -160,6 +162,21 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         Assert.Equal(HttpRequestError.ConnectionError, e.HttpRequestError);
         Assert.Equal(SocketError.ConnectionRefused, Assert.IsType<SocketException>(e.InnerException).SocketErrorCode);
     }
+
+    /// <summary>
+    /// <paramref name="count"/> requests of <c>/together/count</c> at once: none is answered before all have
+    /// arrived. Waited for while requests keep arriving (<see cref="StallGuard"/>), not by the clock.
+    /// </summary>
+    private static Task<string[]> TogetherAsync(HttpClient http, HttpTestSite site, int count) =>
+        StallGuard.WaitAsync(
+            Task.WhenAll(Enumerable.Range(0, count).Select(_ => http.GetStringAsync($"{Site}/together/{count}"))),
+            () => site.Progress, $"{count} requests in flight at once");
+
+    /// <summary><paramref name="count"/> downloads at once, of 20 000 + i bytes seeded with i, while bytes keep flowing.</summary>
+    private static Task<(byte[] Sha, long Length)[]> DownloadEachAsync(HttpClient http, HttpTestSite site, int count) =>
+        StallGuard.WaitAsync(
+            Task.WhenAll(Enumerable.Range(0, count).Select(i => DownloadAsync(http, $"{Site}/bytes/{20_000 + i}?seed={i}"))),
+            () => site.Progress, $"{count} downloads at once");
 
     private static async Task<(byte[] Sha, long Length)> DownloadAsync(HttpClient http, string url)
     {

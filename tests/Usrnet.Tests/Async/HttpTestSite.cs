@@ -28,11 +28,16 @@ internal sealed class HttpTestSite : IAsyncDisposable
     public const string PageText = "hello over the user-space stack\n";
 
     private readonly WebApplication _app;
+    private readonly SiteProgress _progress;
 
-    private HttpTestSite(WebApplication app)
+    private HttpTestSite(WebApplication app, SiteProgress progress)
     {
         _app = app;
+        _progress = progress;
     }
+
+    /// <summary>Requests that reached the site plus bytes it served: grows while any request makes progress.</summary>
+    public long Progress => _progress.Value;
 
     /// <summary>The URLs Kestrel reports it listens on (ports chosen for port 0 included).</summary>
     public ICollection<string> Addresses => _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
@@ -40,14 +45,16 @@ internal sealed class HttpTestSite : IAsyncDisposable
     /// <summary>Builds the site on <paramref name="stack"/> and starts it listening on <paramref name="urls"/>.</summary>
     public static async Task<HttpTestSite> StartAsync(NetworkStack stack, params string[] urls)
     {
-        HttpTestSite site = new(Build(stack, urls, configureKestrel: null));
+        SiteProgress progress = new();
+        HttpTestSite site = new(Build(stack, urls, configureKestrel: null, progress), progress);
         await site._app.StartAsync();
         return site;
     }
 
     /// <summary>Builds the site on <paramref name="stack"/> without starting it, with Kestrel options of the test's own.</summary>
-    public static WebApplication Build(NetworkStack stack, string[] urls, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? configureKestrel)
+    public static WebApplication Build(NetworkStack stack, string[] urls, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? configureKestrel, SiteProgress? progress = null)
     {
+        progress ??= new SiteProgress();
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUsrnet(stack);
@@ -61,6 +68,11 @@ internal sealed class HttpTestSite : IAsyncDisposable
             app.Urls.Add(url);
         }
         Together together = new();
+        app.Use((context, next) =>
+        {
+            progress.Add(1);
+            return next(context);
+        });
         app.MapGet("/", () => Results.Text(PageText));
         app.MapGet("/whoami", (HttpContext context) =>
             $"{context.Connection.LocalIpAddress}:{context.Connection.LocalPort} {context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
@@ -71,6 +83,7 @@ internal sealed class HttpTestSite : IAsyncDisposable
             foreach (ReadOnlyMemory<byte> chunk in SeededContent.Chunks(seed ?? 0, length))
             {
                 await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                progress.Add(chunk.Length);
             }
         });
         app.MapGet("/together/{count:int}", async (int count, HttpContext context) =>
@@ -86,6 +99,7 @@ internal sealed class HttpTestSite : IAsyncDisposable
             while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
             {
                 sha.AppendData(buffer, 0, read);
+                progress.Add(read);
             }
             return Results.Text(Convert.ToHexString(sha.GetHashAndReset()));
         });
@@ -100,6 +114,16 @@ internal sealed class HttpTestSite : IAsyncDisposable
     }
 
     /// <summary>Releases every waiter once <c>count</c> have arrived; a new round starts after each release.</summary>
+    /// <summary>A counter of the site's progress, shared by its request handlers.</summary>
+    internal sealed class SiteProgress
+    {
+        private long _value;
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Add(long amount) => Interlocked.Add(ref _value, amount);
+    }
+
     private sealed class Together
     {
         private readonly Lock _lock = new();
