@@ -161,7 +161,7 @@ run usrnet lab up --ns "$ns"
 lab_created=1
 
 step "the stack answers the kernel's ARP, ping and traceroute"
-start_stack ' up, ' up
+start_stack ' on tap0 up' up
 inside "$ns" ping -c 3 "$stack_ip"
 inside "$ns" arping -c 3 -I tap0 "$stack_ip"
 inside "$ns" traceroute -n "$stack_ip"
@@ -197,7 +197,7 @@ fails ip netns exec "$ns" usrnet dig nothing.example.test
 step "HTTP: Kestrel on the stack serves curl; HttpClient on the stack fetches from python beyond the gateway"
 mkdir -p "$tmp/www"
 printf '<!doctype html><title>usrnet</title><p>hello over a user-space TCP/IP stack</p>\n' >"$tmp/www/index.html"
-start_stack 'serving http' serve 8080 --root "$tmp/www"
+start_stack 'listening on ' serve 8080 --root "$tmp/www"
 inside "$ns" curl -sS "http://$stack_ip:8080/"
 inside "$ns" curl -sS "http://$stack_ip:8080/usrnet/status" | head -5
 stop_stack
