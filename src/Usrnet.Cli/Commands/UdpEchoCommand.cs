@@ -38,12 +38,17 @@ internal static class UdpEchoCommand
         output.WriteLine($"{Readiness.Listening(settings.Address.Address, port, "udp")}, echo (RFC 862); Ctrl-C to stop");
         output.Flush();
         byte[] buffer = new byte[UdpHeader.MaxPayloadLength];
-        long datagrams = 0, bytes = 0;
+        long datagrams = 0, bytes = 0, unanswerable = 0;
         while (!host.IsStopping)
         {
             // Echo only while the send queue has room; what stays unread waits in the receive queue.
             while (socket.TryReceiveFrom(buffer, out int length, out Ipv4Endpoint remote))
             {
+                if (remote.Port == 0)
+                {
+                    unanswerable++; // RFC 768: source port 0 means no reply is expected, and none can be sent
+                    continue;
+                }
                 while (!socket.TrySendTo(buffer.AsSpan(0, length), remote) && !host.IsStopping)
                 {
                     host.PollUntil(Instant.Now);
@@ -55,6 +60,10 @@ internal static class UdpEchoCommand
             host.PollUntil(null);
         }
         output.WriteLine($"usrnet: echoed {datagrams} datagrams, {bytes} bytes");
+        if (unanswerable > 0)
+        {
+            output.WriteLine($"usrnet: {unanswerable} datagrams from source port 0 not answered");
+        }
         UpCommand.PrintCounters(host.Interface.Counters, output);
         return 0;
     }

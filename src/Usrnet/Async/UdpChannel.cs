@@ -42,7 +42,8 @@ public sealed class UdpChannel : IStackWaiter, IAsyncDisposable, IDisposable
     public Ipv4Endpoint LocalEndpoint { get; }
 
     /// <summary>Sends <paramref name="datagram"/> to <paramref name="remote"/>; waits while the send queue is full.</summary>
-    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit.</exception>
+    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit;
+    /// <see cref="SocketError.InvalidArgument"/> when the remote port is 0 (a sender that expects no reply, RFC 768).</exception>
     public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, Ipv4Endpoint remote, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)

@@ -25,7 +25,7 @@ public sealed partial class Interface
         if (arp.SenderProtocolAddress == address.Address)
         {
             // Someone else claims our address (RFC 5227 §2.4 conflict); never learn our own address.
-            Counters.DroppedInvalidSource++;
+            Counters.DroppedSourceOwnAddress++;
             return;
         }
         bool targetsUs = arp.TargetProtocolAddress == address.Address;

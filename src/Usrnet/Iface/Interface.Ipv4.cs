@@ -5,7 +5,9 @@ namespace Usrnet.Iface;
 
 public sealed partial class Interface
 {
-    private void ProcessIpv4(Instant now, Span<byte> buffer, bool linkBroadcast)
+    // fromLink: true for a packet from the device, false for one we sent ourselves and looped back; only
+    // packets from the link go through the source filter (AcceptFromLink).
+    private void ProcessIpv4(Instant now, Span<byte> buffer, bool linkBroadcast, bool fromLink)
     {
         if (!Ipv4Packet.TryCreate(buffer, out Ipv4Packet ip))
         {
@@ -17,15 +19,12 @@ public sealed partial class Interface
             Counters.DroppedBadChecksum++;
             return;
         }
-        Ipv4Address source = ip.Source;
-        Ipv4Address destination = ip.Destination;
-        bool subnetBroadcast = Address is { } a && a.DirectedBroadcast == destination;
-        // RFC 1122 §3.2.1.3: discard a datagram whose source is broadcast, multicast or loopback.
-        if (source.IsBroadcast || source.IsMulticast || source.IsLoopback || (Address is { } b && b.DirectedBroadcast == source))
+        if (fromLink && !AcceptFromLink(ip))
         {
-            Counters.DroppedInvalidSource++;
             return;
         }
+        Ipv4Address destination = ip.Destination;
+        bool subnetBroadcast = Address is { } a && a.DirectedBroadcast == destination;
         // Without an address (while DHCP runs) every unicast datagram that reached our MAC is ours.
         bool forUs = Address is not { } own || destination == own.Address || destination.IsBroadcast || subnetBroadcast;
         if (!forUs)
@@ -46,7 +45,7 @@ public sealed partial class Interface
                 using (datagram)
                 {
                     Counters.DatagramsReassembled++;
-                    ProcessIpv4(now, datagram.Span, linkBroadcast);
+                    ProcessIpv4(now, datagram.Span, linkBroadcast, fromLink);
                 }
             }
             return;
@@ -114,7 +113,7 @@ public sealed partial class Interface
             // To ourselves: loop back without touching the device, as Linux's lo does.
             using (frame)
             {
-                ProcessIpv4(now, packet, linkBroadcast: false);
+                ProcessIpv4(now, packet, linkBroadcast: false, fromLink: false);
             }
             return;
         }

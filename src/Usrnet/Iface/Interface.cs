@@ -202,7 +202,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
                 ProcessArp(now, frame.Payload);
                 break;
             case EtherType.Ipv4:
-                ProcessIpv4(now, frame.Payload, linkBroadcast: destination.IsBroadcast);
+                ProcessIpv4(now, frame.Payload, linkBroadcast: destination.IsBroadcast, fromLink: true);
                 break;
             default:
                 if (!raw)

@@ -34,8 +34,29 @@ public sealed class InterfaceCounters
     /// <summary>Dropped: addressed to another MAC or IPv4 address, or to a multicast group.</summary>
     public long DroppedNotForUs { get; internal set; }
 
-    /// <summary>Dropped: a source address no host can have (RFC 1122 §3.2.1.3).</summary>
-    public long DroppedInvalidSource { get; internal set; }
+    /// <summary>Dropped: from 255.255.255.255 or our subnet's broadcast address (RFC 1122 §3.2.1.3).</summary>
+    public long DroppedSourceBroadcast { get; internal set; }
+
+    /// <summary>Dropped: from a multicast address (RFC 1112 §7.2).</summary>
+    public long DroppedSourceMulticast { get; internal set; }
+
+    /// <summary>Dropped: from 127/8, which never leaves a host (RFC 1122 §3.2.1.3).</summary>
+    public long DroppedSourceLoopback { get; internal set; }
+
+    /// <summary>Dropped: from 240/4, the reserved former class E (RFC 6890 §2.2.2).</summary>
+    public long DroppedSourceReserved { get; internal set; }
+
+    /// <summary>Dropped: from 0/8, "this network" (RFC 1122 §3.2.1.3); 0.0.0.0 is let through for DHCP only.</summary>
+    public long DroppedSourceThisNetwork { get; internal set; }
+
+    /// <summary>
+    /// Dropped: from our own address, received from the link (a forged LAND packet, or an ARP message from
+    /// another host claiming our address, RFC 5227 §2.4).
+    /// </summary>
+    public long DroppedSourceOwnAddress { get; internal set; }
+
+    /// <summary>Dropped: carrying a loose or strict source route option (RFC 7126 §4.3, §4.4).</summary>
+    public long DroppedSourceRouted { get; internal set; }
 
     /// <summary>Dropped: UDP to a port no socket is bound to (answered with port unreachable).</summary>
     public long DroppedNoSocket { get; internal set; }
@@ -100,7 +121,13 @@ public sealed class InterfaceCounters
         yield return new(nameof(DroppedUnknownEtherType), DroppedUnknownEtherType);
         yield return new(nameof(DroppedUnknownProtocol), DroppedUnknownProtocol);
         yield return new(nameof(DroppedNotForUs), DroppedNotForUs);
-        yield return new(nameof(DroppedInvalidSource), DroppedInvalidSource);
+        yield return new(nameof(DroppedSourceBroadcast), DroppedSourceBroadcast);
+        yield return new(nameof(DroppedSourceMulticast), DroppedSourceMulticast);
+        yield return new(nameof(DroppedSourceLoopback), DroppedSourceLoopback);
+        yield return new(nameof(DroppedSourceReserved), DroppedSourceReserved);
+        yield return new(nameof(DroppedSourceThisNetwork), DroppedSourceThisNetwork);
+        yield return new(nameof(DroppedSourceOwnAddress), DroppedSourceOwnAddress);
+        yield return new(nameof(DroppedSourceRouted), DroppedSourceRouted);
         yield return new(nameof(DroppedNoSocket), DroppedNoSocket);
         yield return new(nameof(DroppedQueueFull), DroppedQueueFull);
         yield return new(nameof(DroppedNeighborUnreachable), DroppedNeighborUnreachable);
@@ -120,8 +147,12 @@ public sealed class InterfaceCounters
         yield return new(nameof(FragmentsSent), FragmentsSent);
     }
 
+    /// <summary>Dropped for a source address no host can have (RFC 1122 §3.2.1.3): the sum of the <c>DroppedSource…</c> address reasons.</summary>
+    public long DroppedInvalidSource => DroppedSourceBroadcast + DroppedSourceMulticast + DroppedSourceLoopback + DroppedSourceReserved
+        + DroppedSourceThisNetwork + DroppedSourceOwnAddress;
+
     /// <summary>Sum of every <c>Dropped…</c> counter.</summary>
     public long TotalDropped => DroppedMalformed + DroppedBadChecksum + DroppedUnknownEtherType + DroppedUnknownProtocol
-        + DroppedNotForUs + DroppedInvalidSource + DroppedNoSocket + DroppedQueueFull + DroppedNeighborUnreachable
+        + DroppedNotForUs + DroppedInvalidSource + DroppedSourceRouted + DroppedNoSocket + DroppedQueueFull + DroppedNeighborUnreachable
         + DroppedNoRoute + DroppedTooBig + DroppedTransmitFailed + DroppedFragments;
 }

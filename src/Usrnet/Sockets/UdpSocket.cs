@@ -70,8 +70,8 @@ public sealed class UdpSocket : IDisposable
     /// Queues one datagram for <paramref name="remote"/>; false when the send queue has no room now.
     /// An unbound socket is bound to an ephemeral port first, as a BSD socket is.
     /// </summary>
-    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit.</exception>
-    /// <exception cref="ArgumentException">The remote port is 0.</exception>
+    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit;
+    /// <see cref="SocketError.InvalidArgument"/> when the remote port is 0 (see <see cref="TryReceiveFrom"/>).</exception>
     public bool TrySendTo(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote) => Enqueue(datagram, remote, source: null);
 
     /// <summary>
@@ -81,8 +81,9 @@ public sealed class UdpSocket : IDisposable
     /// §4.1: "the source address field in the IP header set to 0"), whatever the interface's address is at
     /// the time. False when the send queue has no room now.
     /// </summary>
-    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit.</exception>
-    /// <exception cref="ArgumentException">The remote port is 0, or the source is broadcast or multicast.</exception>
+    /// <exception cref="SocketException"><see cref="SocketError.MessageSize"/> when the datagram can never fit;
+    /// <see cref="SocketError.InvalidArgument"/> when the remote port is 0.</exception>
+    /// <exception cref="ArgumentException">The source is broadcast or multicast.</exception>
     public bool TrySendTo(ReadOnlySpan<byte> datagram, Ipv4Endpoint remote, Ipv4Address source)
     {
         if (source.IsBroadcast || source.IsMulticast)
@@ -97,7 +98,9 @@ public sealed class UdpSocket : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (remote.Port == 0)
         {
-            throw new ArgumentException("destination port 0 is reserved", nameof(remote));
+            // Port 0 names no process (RFC 768: a source port of zero means "no reply expected"); Linux's
+            // udp_sendmsg refuses it with EINVAL, which a .NET Socket reports as this SocketException.
+            throw new SocketException((int)SocketError.InvalidArgument);
         }
         if (datagram.Length > UdpHeader.MaxPayloadLength || datagram.Length > _queues.SendCapacity)
         {
@@ -115,6 +118,11 @@ public sealed class UdpSocket : IDisposable
     /// longer than the buffer is cut to fit and the rest discarded, as <c>recvfrom</c> does;
     /// <paramref name="datagramLength"/> tells its full length.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="remote"/> may have port 0: RFC 768 makes the source port optional ("If not used, a
+    /// value of zero is inserted"), and such a datagram is delivered, as Linux delivers it. It cannot be
+    /// answered: a server replying to whatever it receives must skip port 0, since sending to it throws.
+    /// </remarks>
     public bool TryReceiveFrom(Span<byte> buffer, out int datagramLength, out Ipv4Endpoint remote)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

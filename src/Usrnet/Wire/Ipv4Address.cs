@@ -40,8 +40,14 @@ public readonly record struct Ipv4Address(uint Value)
     /// <summary>True for 127.0.0.0/8.</summary>
     public bool IsLoopback => (Value >> 24) == 127;
 
+    /// <summary>True for 0.0.0.0/8, "this host on this network" (RFC 1122 §3.2.1.3 (a) and (b), RFC 6890 §2.2.2).</summary>
+    public bool IsThisNetwork => (Value >> 24) == 0;
+
+    /// <summary>True for 240.0.0.0/4 but 255.255.255.255: the former class E, "reserved" (RFC 1112 §4, RFC 6890 §2.2.2).</summary>
+    public bool IsReserved => (Value & 0xF000_0000) == 0xF000_0000 && !IsBroadcast;
+
     /// <summary>True for an address that can name one host: not unspecified, broadcast, multicast or class E.</summary>
-    public bool IsUnicast => Value != 0 && !IsBroadcast && !IsMulticast && (Value & 0xF000_0000) != 0xF000_0000;
+    public bool IsUnicast => Value != 0 && !IsBroadcast && !IsMulticast && !IsReserved;
 
     /// <summary>Converts from a BCL address.</summary>
     /// <exception cref="ArgumentException">The address is not IPv4.</exception>
