@@ -3,7 +3,7 @@ namespace Usrnet.Storage;
 /// <summary>
 /// A fixed-capacity ring of bytes: the send and receive buffer of a TCP socket (smoltcp's
 /// <c>RingBuffer&lt;u8&gt;</c>). Readable bytes run from the read position for <see cref="Length"/>
-/// bytes; the rest is free. Nothing is allocated after construction.
+/// bytes; the rest is free. Nothing is allocated after the first write.
 /// </summary>
 /// <remarks>
 /// Besides plain <see cref="Enqueue"/> and <see cref="Dequeue"/>, TCP needs to work inside the ring:
@@ -18,12 +18,15 @@ namespace Usrnet.Storage;
 /// </list>
 /// The read position is never moved back to the start when the ring empties: bytes written past the
 /// end of the data would then be in the wrong place. Any capacity works, not only powers of two.
+/// The array is allocated when the first byte is written, not before: a half-open TCP connection (a
+/// SYN flood makes hundreds) costs no buffer memory until data flows.
 /// Ownership: the ring owns its array; spans it hands out are valid until the next call that changes
 /// it. Not thread-safe: owned by one socket, which is owned by the interface's poll thread.
 /// </remarks>
 public sealed class RingBuffer
 {
-    private readonly byte[] _storage;
+    private byte[] _storage = [];
+    private int _capacity;
     private int _readAt;  // index of the first readable byte, always below the capacity (or 0)
     private int _length;  // readable bytes
 
@@ -31,23 +34,36 @@ public sealed class RingBuffer
     public RingBuffer(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _storage = new byte[capacity];
+        _capacity = capacity;
+    }
+
+    /// <summary>
+    /// Drops the ring's contents and gives its array back to the garbage collector: the capacity becomes
+    /// 0. For an owner that will never use the ring again but lives on, as a closed TCP socket does for
+    /// 2 MSL in TIME-WAIT.
+    /// </summary>
+    public void Release()
+    {
+        _storage = [];
+        _capacity = 0;
+        _readAt = 0;
+        _length = 0;
     }
 
     /// <summary>Size of the ring.</summary>
-    public int Capacity => _storage.Length;
+    public int Capacity => _capacity;
 
     /// <summary>Readable bytes.</summary>
     public int Length => _length;
 
     /// <summary>Free bytes: <see cref="Capacity"/> − <see cref="Length"/>.</summary>
-    public int Free => _storage.Length - _length;
+    public int Free => _capacity - _length;
 
     /// <summary>True when nothing is readable.</summary>
     public bool IsEmpty => _length == 0;
 
     /// <summary>True when there is no free space.</summary>
-    public bool IsFull => _length == _storage.Length;
+    public bool IsFull => _length == _capacity;
 
     /// <summary>Copies as much of <paramref name="data"/> as fits to the end; returns the bytes copied.</summary>
     public int Enqueue(ReadOnlySpan<byte> data)
@@ -97,6 +113,7 @@ public sealed class RingBuffer
             return 0;
         }
         int count = Math.Min(data.Length, free - offset);
+        Allocate();
         CopyIn(Wrap(Wrap(_readAt, _length), offset), data[..count]);
         return count;
     }
@@ -107,6 +124,10 @@ public sealed class RingBuffer
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Free);
+        if (count > 0)
+        {
+            Allocate();
+        }
         _length += count;
     }
 
@@ -160,6 +181,7 @@ public sealed class RingBuffer
             return default;
         }
         int start = Wrap(Wrap(_readAt, _length), offset);
+        Allocate();
         return _storage.AsSpan(start, Math.Min(free - offset, _storage.Length - start));
     }
 
@@ -168,8 +190,17 @@ public sealed class RingBuffer
     {
         // Unsigned so that a capacity near int.MaxValue cannot overflow.
         uint sum = (uint)index + (uint)count;
-        uint capacity = (uint)_storage.Length;
+        uint capacity = (uint)_capacity;
         return (int)(sum >= capacity ? sum - capacity : sum);
+    }
+
+    /// <summary>The array, on the first write (readable bytes exist only after one).</summary>
+    private void Allocate()
+    {
+        if (_storage.Length != _capacity)
+        {
+            _storage = new byte[_capacity];
+        }
     }
 
     private void CopyOut(int start, Span<byte> destination)

@@ -23,6 +23,38 @@ public sealed class RingBufferTests
     }
 
     [Fact]
+    public void ARingAllocatesItsArrayAtTheFirstWrite()
+    {
+        const int capacity = 1 << 20;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ring = new RingBuffer(capacity);
+        long constructed = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(capacity, ring.Capacity);
+        Assert.Equal(capacity, ring.Free);
+        Assert.InRange(constructed, 0, 1024);
+        Assert.Equal(1, ring.Enqueue([42]));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, capacity, 2 * capacity);
+        Assert.Equal(new byte[] { 42 }, DequeueAll(ring));
+    }
+
+    [Fact]
+    public void AReleasedRingHoldsNothingAndTakesNothing()
+    {
+        var ring = RingStartingAt(10, 7);
+        ring.Enqueue(Range(0, 5));
+
+        ring.Release();
+
+        Assert.Equal(0, ring.Capacity);
+        Assert.Equal(0, ring.Length);
+        Assert.Equal(0, ring.Free);
+        Assert.True(ring.IsEmpty);
+        Assert.Equal(0, ring.Enqueue(Range(0, 3)));
+        Assert.Equal(0, ring.Dequeue(new byte[3]));
+    }
+
+    [Fact]
     public void RingBufferStartsEmpty()
     {
         var ring = new RingBuffer(10);

@@ -201,6 +201,31 @@ public class CloseTests
     }
 
     [Fact]
+    public void ADisposedSocketInTimeWaitGivesBackItsBuffersAndStillAcknowledgesARetransmittedFin()
+    {
+        TcpHarness h = TcpHarness.TimeWait();
+        Assert.Equal(TcpHarness.DefaultOptions.SendBufferSize + TcpHarness.DefaultReceiveBuffer, h.Socket.BufferCapacity); // its user may still read
+        h.Socket.Dispose();
+        Assert.Equal(0, h.Socket.BufferCapacity);
+        h.Advance(TimeSpan.FromSeconds(1));
+        h.SendNoReset(Fin(h, 0, 1));
+        h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin }); // the same window: the right edge never moves left
+        Assert.Equal(TcpState.TimeWait, h.Socket.State);
+    }
+
+    [Fact]
+    public void ASocketDisposedInFinWait2GivesBackItsBuffersWhenTheFinTakesItToTimeWait()
+    {
+        TcpHarness h = TcpHarness.FinWait2();
+        h.Socket.Dispose();
+        Assert.NotEqual(0, h.Socket.BufferCapacity);
+        h.SendNoReset(Fin(h, 0, 1));
+        h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin });
+        Assert.Equal(TcpState.TimeWait, h.Socket.State);
+        Assert.Equal(0, h.Socket.BufferCapacity);
+    }
+
+    [Fact]
     public void AResetInTimeWaitCloses()
     {
         TcpHarness h = TcpHarness.TimeWait();

@@ -642,6 +642,7 @@ public sealed partial class TcpSocket
         _keepAliveDeadline = null;
         _persistDeadline = null;
         _timeWaitDeadline = now + 2 * _options.MaximumSegmentLifetime;
+        ReleaseBuffersInTimeWait();
     }
 
     /// <summary>A reset answering an unacceptable segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (§3.10.7.4).</summary>

@@ -237,6 +237,25 @@ public sealed partial class TcpSocket : IDisposable
             return;
         }
         Shutdown();
+        ReleaseBuffersInTimeWait();
+    }
+
+    /// <summary>Bytes of send and receive ring the socket holds (0 once a disposed socket is in TIME-WAIT).</summary>
+    internal int BufferCapacity => _tx.Capacity + _rx.Capacity;
+
+    /// <summary>
+    /// A disposed socket in TIME-WAIT has sent and received everything (RFC 9293 §3.10.7.4: text is
+    /// ignored there) and nobody reads it any more, but it stays 2 MSL to answer a retransmitted FIN:
+    /// it gives its rings back instead of holding them all that time — at one connection closed
+    /// actively every 100 ms, 600 idle sockets with 512 KiB each by default.
+    /// </summary>
+    private void ReleaseBuffersInTimeWait()
+    {
+        if (_disposed && State == TcpState.TimeWait)
+        {
+            _tx.Release();
+            _rx.Release();
+        }
     }
 
     /// <summary>State, endpoints and sequence variables, for logs and debugging.</summary>
