@@ -2,8 +2,8 @@ namespace Usrnet.Phy;
 
 /// <summary>
 /// A decorator that makes any device a lossy network: it drops, corrupts, duplicates, reorders, delays and
-/// rate-limits frames, at random but deterministically for a given <see cref="FaultOptions.Seed"/> and
-/// sequence of calls. The kernel here has no netem; this is how the stack meets a bad network in tests.
+/// rate-limits frames, at random but deterministically for a given <see cref="FaultOptions.Seed"/>: the
+/// faults of each direction follow from the seed and the sequence of frames in that direction alone. The kernel here has no netem; this is how the stack meets a bad network in tests.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -23,7 +23,10 @@ namespace Usrnet.Phy;
 public sealed class FaultInjectorDevice : IDevice
 {
     private readonly IDevice _inner;
-    private readonly Random _random;
+    // One random sequence per direction: what happens to the n-th frame received depends only on the frames
+    // received before it, not on how transmits interleaved with them, which the scheduler decides.
+    private readonly Random _receiveRandom;
+    private readonly Random _transmitRandom;
 
     // Held received frames by release time; the sequence number keeps frames due at the same instant in
     // the order they were scheduled.
@@ -34,6 +37,9 @@ public sealed class FaultInjectorDevice : IDevice
     private PacketBuffer? _reorderHeld;
     private Instant _reorderDue;
     private Instant _reorderDeadline;
+
+    // Mixed into the seed of the transmit direction, so the two directions do not draw the same sequence.
+    private const int TransmitSeedMask = 0x5DEECE6;
 
     private TokenBucket _receiveBucket;
     private TokenBucket _transmitBucket;
@@ -58,7 +64,8 @@ public sealed class FaultInjectorDevice : IDevice
         ArgumentNullException.ThrowIfNull(options);
         _inner = inner;
         Options = options;
-        _random = new Random(options.Seed);
+        _receiveRandom = new Random(options.Seed);
+        _transmitRandom = new Random(options.Seed ^ TransmitSeedMask);
         _held = new PriorityQueue<PacketBuffer, (long, long)>(Math.Min(options.MaxHeldFrames, FaultOptions.DefaultMaxHeldFrames));
         _receiveBucket = new TokenBucket(options.RateLimitBytesPerSecond, options.RateLimitBurstBytes);
         _transmitBucket = new TokenBucket(options.RateLimitBytesPerSecond, options.RateLimitBurstBytes);
@@ -105,7 +112,7 @@ public sealed class FaultInjectorDevice : IDevice
             {
                 return null;
             }
-            if (!PassesLinkFaults(frame, ref _receiveBucket, now))
+            if (!PassesLinkFaults(frame, _receiveRandom, ref _receiveBucket, now))
             {
                 continue;
             }
@@ -115,7 +122,7 @@ public sealed class FaultInjectorDevice : IDevice
             {
                 _delayed++;
             }
-            if (Chance(Options.DuplicateChance))
+            if (Chance(_receiveRandom, Options.DuplicateChance))
             {
                 _duplicated++;
                 Schedule(PacketBuffer.Copy(frame.Span), release);
@@ -130,7 +137,7 @@ public sealed class FaultInjectorDevice : IDevice
                 Schedule(overtaken, release);
                 continue;
             }
-            if (Chance(Options.ReorderChance))
+            if (Chance(_receiveRandom, Options.ReorderChance))
             {
                 _reorderHeld = frame;
                 _reorderDue = release;
@@ -157,11 +164,11 @@ public sealed class FaultInjectorDevice : IDevice
             ObjectDisposedException.ThrowIf(true, this);
         }
         _lastNow = now;
-        if (!PassesLinkFaults(frame, ref _transmitBucket, now))
+        if (!PassesLinkFaults(frame, _transmitRandom, ref _transmitBucket, now))
         {
             return true;
         }
-        if (Chance(Options.DuplicateChance))
+        if (Chance(_transmitRandom, Options.DuplicateChance))
         {
             _duplicated++;
             _inner.Transmit(now, PacketBuffer.Copy(frame.Span));
@@ -219,9 +226,9 @@ public sealed class FaultInjectorDevice : IDevice
     /// <summary>
     /// The faults of the link itself, in both directions. False when the frame was lost (and disposed).
     /// </summary>
-    private bool PassesLinkFaults(PacketBuffer frame, ref TokenBucket bucket, Instant now)
+    private bool PassesLinkFaults(PacketBuffer frame, Random random, ref TokenBucket bucket, Instant now)
     {
-        if (Chance(Options.DropChance))
+        if (Chance(random, Options.DropChance))
         {
             _dropped++;
             frame.Dispose();
@@ -233,12 +240,12 @@ public sealed class FaultInjectorDevice : IDevice
             frame.Dispose();
             return false;
         }
-        if (frame.Length > 0 && Chance(Options.CorruptChance))
+        if (frame.Length > 0 && Chance(random, Options.CorruptChance))
         {
             // One flipped bit is what a checksum must catch; anywhere in the frame is fair, since the
             // Ethernet FCS that would have caught it on a real wire is not there.
             Span<byte> bytes = frame.Span;
-            bytes[_random.Next(bytes.Length)] ^= (byte)(1 << _random.Next(8));
+            bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
             _corrupted++;
         }
         return true;
@@ -248,7 +255,7 @@ public sealed class FaultInjectorDevice : IDevice
     /// Draws for an event of probability <paramref name="chance"/>. A chance of 0 draws nothing, so an
     /// injector configured to do nothing leaves the random sequence of the other faults unchanged.
     /// </summary>
-    private bool Chance(double chance) => chance > 0 && _random.NextDouble() < chance;
+    private static bool Chance(Random random, double chance) => chance > 0 && random.NextDouble() < chance;
 
     private void Schedule(PacketBuffer frame, Instant release)
     {

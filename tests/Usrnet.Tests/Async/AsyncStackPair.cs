@@ -56,6 +56,21 @@ internal sealed class AsyncStackPair : IAsyncDisposable
         return (client, server);
     }
 
+    /// <summary>
+    /// What each stack's TCP is doing, for a test that stalls: sockets by state, each listener's queues and
+    /// SYN counters, and the interface's drops.
+    /// </summary>
+    public string Describe() => $"A: {Describe(A)}; B: {Describe(B)}";
+
+    private static string Describe(NetworkStack stack) => stack.Inspect(iface =>
+    {
+        string states = string.Join(", ", iface.Sockets.Tcp.GroupBy(s => s.State).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"));
+        string listeners = string.Join(", ", iface.Sockets.TcpListeners.Select(l =>
+            $"listener {l.LocalEndpoint}: pending {l.PendingCount}, half-open {l.HalfOpenCount}, SYNs dropped {l.SynsDropped}, cookies sent {l.SynCookiesSent} accepted {l.SynCookiesAccepted}"));
+        InterfaceCounters c = iface.Counters;
+        return $"tcp [{states}] {listeners}; frames in {c.FramesReceived} out {c.FramesSent}, dropped {c.TotalDropped} (queue full {c.DroppedQueueFull}, no socket {c.DroppedNoSocket})";
+    });
+
     public async ValueTask DisposeAsync()
     {
         await A.DisposeAsync();

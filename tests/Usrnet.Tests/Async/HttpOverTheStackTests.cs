@@ -63,11 +63,11 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         using HttpClient http = new(pair.A.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
         // The site answers /together/200 only once 200 of them are in flight: 200 connections at once.
-        string[] together = await TogetherAsync(http, site, Requests);
+        string[] together = await TogetherAsync(http, site, Requests, pair);
         Assert.All(together, body => Assert.Equal("together", body));
 
         // Then 200 downloads at once over those pooled connections, each with content of its own.
-        (byte[] Sha, long Length)[] bodies = await DownloadEachAsync(http, site, Requests);
+        (byte[] Sha, long Length)[] bodies = await DownloadEachAsync(http, site, Requests, pair);
         for (int i = 0; i < Requests; i++)
         {
             Assert.Equal(20_000 + i, bodies[i].Length);
@@ -108,9 +108,9 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
         Assert.Equal(Length, length);
         Assert.Equal(SeededContent.Sha256(9, Length), sha);
 
-        string[] together = await TogetherAsync(http, site, Requests);
+        string[] together = await TogetherAsync(http, site, Requests, pair);
         Assert.All(together, body => Assert.Equal("together", body));
-        (byte[] Sha, long Length)[] bodies = await DownloadEachAsync(http, site, Requests);
+        (byte[] Sha, long Length)[] bodies = await DownloadEachAsync(http, site, Requests, pair);
         for (int i = 0; i < Requests; i++)
         {
             Assert.Equal(SeededContent.Sha256(i, 20_000 + i), bodies[i].Sha);
@@ -167,16 +167,16 @@ public sealed class HttpOverTheStackTests(ITestOutputHelper output)
     /// <paramref name="count"/> requests of <c>/together/count</c> at once: none is answered before all have
     /// arrived. Waited for while requests keep arriving (<see cref="StallGuard"/>), not by the clock.
     /// </summary>
-    private static Task<string[]> TogetherAsync(HttpClient http, HttpTestSite site, int count) =>
+    private static Task<string[]> TogetherAsync(HttpClient http, HttpTestSite site, int count, AsyncStackPair pair) =>
         StallGuard.WaitAsync(
             Task.WhenAll(Enumerable.Range(0, count).Select(_ => http.GetStringAsync($"{Site}/together/{count}"))),
-            () => site.Progress, $"{count} requests in flight at once");
+            () => site.Progress, $"{count} requests in flight at once", pair.Describe);
 
     /// <summary><paramref name="count"/> downloads at once, of 20 000 + i bytes seeded with i, while bytes keep flowing.</summary>
-    private static Task<(byte[] Sha, long Length)[]> DownloadEachAsync(HttpClient http, HttpTestSite site, int count) =>
+    private static Task<(byte[] Sha, long Length)[]> DownloadEachAsync(HttpClient http, HttpTestSite site, int count, AsyncStackPair pair) =>
         StallGuard.WaitAsync(
             Task.WhenAll(Enumerable.Range(0, count).Select(i => DownloadAsync(http, $"{Site}/bytes/{20_000 + i}?seed={i}"))),
-            () => site.Progress, $"{count} downloads at once");
+            () => site.Progress, $"{count} downloads at once", pair.Describe);
 
     private static async Task<(byte[] Sha, long Length)> DownloadAsync(HttpClient http, string url)
     {
