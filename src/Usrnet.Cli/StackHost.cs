@@ -95,10 +95,21 @@ public sealed class StackHost : IDisposable
         }
     }
 
-    /// <summary>Releases the tap (and flushes the pcap file).</summary>
+    /// <summary>
+    /// Closes every TCP connection as the kernel does when a process exits (<see cref="Interface.CloseAll"/>:
+    /// a FIN after the queued data, a reset for what has not finished after <see cref="Interface.DefaultLinger"/>),
+    /// then releases the tap (and flushes the pcap file). A second SIGINT or SIGTERM during the linger ends
+    /// the process at once: the signals are back to their default action.
+    /// </summary>
     public void Dispose()
     {
         _signals?.Dispose();
+        _stopping = true;
+        Interface.CloseAll(Instant.Now, Interface.DefaultLinger);
+        while (!Interface.AreConnectionsClosed)
+        {
+            PollUntil(null, waitWhenStopping: true);
+        }
         Interface.Dispose();
     }
 }

@@ -249,9 +249,9 @@ internal static class BenchCommand
                     {
                         done += n;
                     }
-                    if (connection.IsReceiveComplete)
+                    if (connection.IsReceiveComplete || done >= total)
                     {
-                        break;
+                        break; // the last byte is in: do not sleep until another frame comes
                     }
                 }
                 host.PollUntil(null);

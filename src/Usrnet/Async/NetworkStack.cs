@@ -136,6 +136,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(device);
         options ??= new NetworkStackOptions();
         options.Tcp.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Linger, TimeSpan.Zero);
         if (options.Dhcp is not null && (options.Interface.Address is not null || options.Interface.Gateway is not null))
         {
             throw new ArgumentException("With DHCP the interface takes its address and gateway from the lease: leave Interface.Address and Interface.Gateway unset.", nameof(options));
@@ -366,8 +367,11 @@ public sealed partial class NetworkStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the loop and releases the device. Connections still open are not closed gracefully: their
-    /// pending operations fail with <see cref="SocketError.OperationAborted"/>. Safe to call twice.
+    /// Stops the loop, closes every connection and releases the device, as the kernel closes a process's
+    /// sockets when it exits: pending operations fail with <see cref="SocketError.OperationAborted"/>; each
+    /// connection sends the data already queued and a FIN (a reset at once if received data was left
+    /// unread); what has not finished closing after <see cref="NetworkStackOptions.Linger"/> is reset; then
+    /// the device is released. Safe to call twice.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -421,6 +425,10 @@ public sealed partial class NetworkStack : IAsyncDisposable
             lock (Gate)
             {
                 AbortAll();
+            }
+            CloseConnections();
+            lock (Gate)
+            {
                 try
                 {
                     ReleaseLease();
@@ -511,6 +519,45 @@ public sealed partial class NetworkStack : IAsyncDisposable
             }
         }
         return any;
+    }
+
+    /// <summary>
+    /// On the way out: closes every connection as the kernel closes an exiting process's sockets
+    /// (<see cref="Interface.CloseAll"/>: FIN after the queued data, then a reset for what has not finished
+    /// within <see cref="NetworkStackOptions.Linger"/>), polling until all have finished. The gate is held
+    /// only while polling, so callers on other threads are not blocked through the linger.
+    /// </summary>
+    private void CloseConnections()
+    {
+        lock (Gate)
+        {
+            _iface.CloseAll(Instant.Now, _options.Linger);
+        }
+        while (true)
+        {
+            TimeSpan? delay;
+            lock (Gate)
+            {
+                Instant now = Instant.Now;
+                try
+                {
+                    _iface.Poll(now);
+                }
+                catch (Exception e)
+                {
+                    Log.PollFailed(_logger, e);
+                }
+                if (_iface.AreConnectionsClosed)
+                {
+                    return;
+                }
+                delay = _iface.PollDelay(Instant.Now);
+            }
+            if (delay != TimeSpan.Zero)
+            {
+                _iface.Device.Wait(delay);
+            }
+        }
     }
 
     /// <summary>

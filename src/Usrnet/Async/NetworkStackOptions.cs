@@ -32,6 +32,13 @@ public sealed record NetworkStackOptions
     /// <summary>The resolver's timeouts, attempts and cache size.</summary>
     public DnsResolverOptions Dns { get; init; } = new();
 
+    /// <summary>
+    /// How long <see cref="NetworkStack.DisposeAsync"/> lets open connections finish closing (queued data,
+    /// FIN and the peer's FIN) before it resets them and releases the device; <see cref="Iface.Interface.DefaultLinger"/>
+    /// (2 s) by default.
+    /// </summary>
+    public TimeSpan Linger { get; init; } = Iface.Interface.DefaultLinger;
+
     /// <summary>Where the stack logs (loop failures, neighbours that do not answer); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

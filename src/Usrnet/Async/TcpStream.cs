@@ -99,6 +99,7 @@ public sealed class TcpStream : Stream, IStackWaiter
     /// </summary>
     /// <exception cref="SocketException">The connection was reset or timed out (after the data that arrived before it was read).</exception>
     /// <exception cref="InvalidOperationException">Another read is pending.</exception>
+    /// <exception cref="ObjectDisposedException">The stream, or its stack, was disposed.</exception>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -110,6 +111,7 @@ public sealed class TcpStream : Stream, IStackWaiter
         lock (_stack.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _stack.ThrowIfStopping(); // its connections are closing or closed: nothing more goes in or out
             if (_read.IsPending)
             {
                 throw new InvalidOperationException("A read is already pending on this stream.");
@@ -141,6 +143,7 @@ public sealed class TcpStream : Stream, IStackWaiter
     /// </summary>
     /// <exception cref="SocketException"><see cref="SocketError.Shutdown"/> after <see cref="ShutdownWrite"/>, or the error that ended the connection.</exception>
     /// <exception cref="InvalidOperationException">Another write is pending.</exception>
+    /// <exception cref="ObjectDisposedException">The stream, or its stack, was disposed.</exception>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -155,6 +158,7 @@ public sealed class TcpStream : Stream, IStackWaiter
         lock (_stack.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _stack.ThrowIfStopping(); // its connections are closing or closed: nothing more goes in or out
             if (_write.IsPending)
             {
                 throw new InvalidOperationException("A write is already pending on this stream.");

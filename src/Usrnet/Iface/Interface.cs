@@ -146,6 +146,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         SendAnnouncements(now);
         _arp.Poll(now, this);
         Counters.DroppedFragments += _reassembler.Expire(now, _onReassemblyTimeout);
+        AbortLingering(now);
         progress |= DispatchSockets(now);
         return progress;
     }
@@ -162,6 +163,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         }
         Instant? next = _device.PollAt(now);
         next = Instant.Min(next, TcpPollAt(now));
+        next = Instant.Min(next, LingerPollAt());
         next = Instant.Min(next, _arp.PollAt());
         next = Instant.Min(next, _reassembler.PollAt());
         if (_announcementsLeft > 0)

@@ -94,6 +94,9 @@ public sealed class InterfaceCounters
     /// <summary>TCP resets sent for segments no connection or listener wanted (RFC 9293 §3.10.7.1).</summary>
     public long TcpResetsSent { get; internal set; }
 
+    /// <summary>Connections reset because they had not finished closing when the linger of <see cref="Interface.CloseAll"/> ended.</summary>
+    public long TcpLingerResets { get; internal set; }
+
     /// <summary>ICMP error messages sent.</summary>
     public long IcmpErrorsSent { get; internal set; }
 
@@ -140,6 +143,7 @@ public sealed class InterfaceCounters
         yield return new(nameof(ArpRepliesSent), ArpRepliesSent);
         yield return new(nameof(EchoRepliesSent), EchoRepliesSent);
         yield return new(nameof(TcpResetsSent), TcpResetsSent);
+        yield return new(nameof(TcpLingerResets), TcpLingerResets);
         yield return new(nameof(IcmpErrorsSent), IcmpErrorsSent);
         yield return new(nameof(IcmpErrorsSuppressed), IcmpErrorsSuppressed);
         yield return new(nameof(IcmpErrorsRateLimited), IcmpErrorsRateLimited);

@@ -92,6 +92,9 @@ public sealed partial class BackgroundProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends <paramref name="signal"/> (e.g. 2 for SIGINT) to the process; false when it has exited already.</summary>
+    public bool Signal(int signal) => !_process.HasExited && Kill(_process.Id, signal) == 0;
+
     /// <summary>Waits for the process to exit by itself; after <paramref name="timeout"/> kills it (the result then says TimedOut).</summary>
     public async Task<ProcessResult> WaitForExitAsync(TimeSpan timeout)
     {

@@ -73,7 +73,8 @@ internal sealed class AsyncStackPair : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await A.DisposeAsync();
-        await B.DisposeAsync();
+        // Both at once, as two exiting processes: connections left open close with FINs both ways at
+        // once rather than one side lingering for a peer that is not closing.
+        await Task.WhenAll(A.DisposeAsync().AsTask(), B.DisposeAsync().AsTask());
     }
 }
