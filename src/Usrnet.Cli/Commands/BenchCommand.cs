@@ -27,6 +27,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Create("writer", 1235, "the client writes: the stack listens on 1235 and receives BYTES"));
         bench.Subcommands.Add(CreateInProcess());
         bench.Subcommands.Add(CreateAsync());
+        bench.Subcommands.Add(BenchSynCommand.Create());
         return bench;
     }
 

@@ -10,6 +10,20 @@ public sealed partial class Interface
     /// <summary>Segments one TCP socket may send per poll, so one bulk sender cannot starve receiving.</summary>
     private const int MaxSegmentsPerSocketPerPoll = 64;
 
+    /// <summary>
+    /// SYNs a poll answers with a cookie, a quarter of <see cref="MaxFramesPerPoll"/>. A listener answers
+    /// with cookies only when its half-open queue is full — a SYN flood (RFC 4987 §3.6) — and every
+    /// answer costs a SYN-ACK to build and send. Beyond this budget a flooded listener's SYNs are dropped
+    /// unanswered before any other work (counted in <see cref="InterfaceCounters.SynsOverBudget"/>), so the
+    /// poll spends its time on established connections, sending and timers, and takes frames from the
+    /// device fast enough that the legitimate ones are not lost in front of it. A legitimate client whose
+    /// SYN is dropped sends it again (RFC 6298 §5: after 1 s), and a SYN that finds room still gets its cookie.
+    /// Bursts of ordinary connections are not affected: they fit in the half-open queue.
+    /// </summary>
+    private const int MaxCookieSynsPerPoll = MaxFramesPerPoll / 4;
+
+    private int _cookieSynsLeft;
+
     /// <summary>The MSS our route allows: MTU minus the IPv4 and TCP headers (RFC 9293 §3.7.1).</summary>
     private int RouteMss => Mtu - Ipv4Header.Length - TcpSegment.MinHeaderLength;
 
@@ -32,6 +46,11 @@ public sealed partial class Interface
         if (!TcpSegment.TryCreate(bytes, out TcpSegment view))
         {
             Counters.DroppedMalformed++;
+            return;
+        }
+        if (IsSynOverBudget(view, ip.Destination))
+        {
+            Counters.SynsOverBudget++;
             return;
         }
         if (!view.VerifyChecksum(ip.Source, ip.Destination))
@@ -104,6 +123,35 @@ public sealed partial class Interface
                 TcpFlags.Rst | TcpFlags.Ack, 0);
         Counters.TcpResetsSent++;
         SendTcp(now, ip.Destination, ip.Source, reset, ReadOnlySpan<byte>.Empty);
+    }
+
+    /// <summary>
+    /// True for a SYN to a listener that would answer it with a cookie when this poll has answered
+    /// <see cref="MaxCookieSynsPerPoll"/> such SYNs already; otherwise counts it against the budget.
+    /// </summary>
+    private bool IsSynOverBudget(in TcpSegment segment, Ipv4Address destination)
+    {
+        if ((segment.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) != TcpFlags.Syn)
+        {
+            return false;
+        }
+        foreach (TcpListenSocket listener in Sockets.TcpListeners)
+        {
+            if (listener.Accepts(destination, segment.DestinationPort))
+            {
+                if (!listener.AnswersWithCookies)
+                {
+                    return false;
+                }
+                if (_cookieSynsLeft == 0)
+                {
+                    return true;
+                }
+                _cookieSynsLeft--;
+                return false;
+            }
+        }
+        return false;
     }
 
     /// <summary>

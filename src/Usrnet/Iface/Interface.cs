@@ -117,6 +117,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
     public bool Poll(Instant now)
     {
         _now = now;
+        _cookieSynsLeft = MaxCookieSynsPerPoll;
         bool progress = false;
         for (int i = 0; i < MaxFramesPerPoll; i++)
         {

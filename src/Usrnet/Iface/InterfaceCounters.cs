@@ -94,6 +94,12 @@ public sealed class InterfaceCounters
     /// <summary>TCP resets sent for segments no connection or listener wanted (RFC 9293 §3.10.7.1).</summary>
     public long TcpResetsSent { get; internal set; }
 
+    /// <summary>
+    /// SYNs for a listener dropped unanswered because the poll had answered its budget of new SYNs already
+    /// (a SYN flood): established connections and timers keep their share of each poll.
+    /// </summary>
+    public long SynsOverBudget { get; internal set; }
+
     /// <summary>Connections reset because they had not finished closing when the linger of <see cref="Interface.CloseAll"/> ended.</summary>
     public long TcpLingerResets { get; internal set; }
 
@@ -144,6 +150,7 @@ public sealed class InterfaceCounters
         yield return new(nameof(EchoRepliesSent), EchoRepliesSent);
         yield return new(nameof(TcpResetsSent), TcpResetsSent);
         yield return new(nameof(TcpLingerResets), TcpLingerResets);
+        yield return new(nameof(SynsOverBudget), SynsOverBudget);
         yield return new(nameof(IcmpErrorsSent), IcmpErrorsSent);
         yield return new(nameof(IcmpErrorsSuppressed), IcmpErrorsSuppressed);
         yield return new(nameof(IcmpErrorsRateLimited), IcmpErrorsRateLimited);

@@ -37,7 +37,10 @@ public class SynFloodTests
         }
         net.Settle();
         Assert.Equal(8, listener.HalfOpenCount);
-        Assert.True(listener.SynCookiesSent >= 1990, $"{listener.SynCookiesSent} cookies");
+        // Each poll answers its budget of SYNs with cookies and drops the rest unanswered.
+        Assert.Equal(2000 - 8, listener.SynCookiesSent + net.B.Counters.SynsOverBudget);
+        Assert.True(listener.SynCookiesSent >= 1000, $"{listener.SynCookiesSent} cookies");
+        Assert.True(net.B.Counters.SynsOverBudget > 0, "100 SYNs per poll exceed the budget");
         Assert.True(net.B.Sockets.Count <= 1 + 8, $"{net.B.Sockets.Count} sockets");
 
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
@@ -78,5 +81,49 @@ public class SynFloodTests
         Assert.Equal(0, listener.SynCookiesAccepted);
         Assert.False(listener.CanAccept);
         Assert.Equal(1, net.B.Counters.TcpResetsSent);
+    }
+
+    [Fact]
+    public void UnderASynFloodEachPollAnswersItsBudgetAndAnEstablishedConnectionKeepsMoving()
+    {
+        using TwoStacks net = new();
+        using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
+        listener.Listen(80, maxHalfOpen: 8);
+        TcpSocket client = net.A.Sockets.CreateTcpSocket();
+        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(1)));
+        Assert.True(listener.TryAccept(out TcpSocket server));
+        using RawIpv4Socket raw = net.A.Sockets.CreateRawIpv4Socket(IpProtocol.Tcp, new SocketBufferOptions { SendPackets = 4096, SendBytes = 1 << 20 });
+
+        byte[] data = new byte[1_000_000];
+        new Random(5).NextBytes(data);
+        int sent = 0, received = 0, syn = 0;
+        byte[] buffer = new byte[65536];
+        long mostCookiesInAPoll = 0;
+        for (int round = 0; round < 2000 && received < data.Length; round++)
+        {
+            // 600 SYNs from forged sources land in B's queue with the connection's segments: more than a poll takes.
+            for (int i = 0; i < 600; i++, syn++)
+            {
+                Ipv4Address forged = new(10, 0, 0, (byte)(100 + (syn % 100)));
+                raw.TrySend(ForgedSyn(forged, (ushort)(1024 + (syn % 60000)), TwoStacks.AddressB, 80, (uint)syn * 7919));
+            }
+            sent += client.Send(data.AsSpan(sent));
+            net.A.Poll(net.Now);
+            long cookies = listener.SynCookiesSent;
+            net.B.Poll(net.Now);
+            mostCookiesInAPoll = Math.Max(mostCookiesInAPoll, listener.SynCookiesSent - cookies);
+            int n;
+            while ((n = server.Receive(buffer)) > 0)
+            {
+                Assert.True(data.AsSpan(received, n).SequenceEqual(buffer.AsSpan(0, n)));
+                received += n;
+            }
+            net.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        Assert.Equal(data.Length, received);
+        Assert.Equal(64, mostCookiesInAPoll); // a quarter of the 256 frames a poll takes
+        Assert.True(net.B.Counters.SynsOverBudget > 0);
+        Assert.Equal(8, listener.HalfOpenCount);
     }
 }

@@ -125,6 +125,9 @@ public sealed class TcpListenSocket : IDisposable
         _accepted.Clear();
     }
 
+    /// <summary>True when a SYN now would be answered with a cookie: the half-open queue is full and cookies are on.</summary>
+    internal bool AnswersWithCookies => UseSynCookies && _halfOpen.Count >= MaxHalfOpen && _accepted.Count < Backlog;
+
     internal bool Accepts(Ipv4Address destination, ushort port) =>
         IsListening && LocalEndpoint.Port == port && (LocalEndpoint.Address.IsUnspecified || LocalEndpoint.Address == destination);
 

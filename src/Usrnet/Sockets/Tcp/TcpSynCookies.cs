@@ -7,8 +7,8 @@ namespace Usrnet.Sockets.Tcp;
 /// <summary>
 /// SYN cookies (RFC 4987 §3.6): when a listener's half-open queue is full, the SYN-ACK's initial
 /// sequence number carries the connection's state instead of the queue: a 5-bit counter of 64-second
-/// periods, a 3-bit index into a table of MSS values, and a 24-bit keyed hash of both with the
-/// four-tuple. The final ACK brings it back (ACK − 1), and a valid one opens the connection.
+/// periods, a 3-bit index into a table of MSS values, and a 24-bit keyed hash (SipHash-2-4, as
+/// Linux's) of both with the four-tuple. The final ACK brings it back (ACK − 1), and a valid one opens the connection.
 /// </summary>
 /// <remarks>
 /// As RFC 4987 notes, what the SYN's other options asked for (window scaling, SACK, timestamps) is not
@@ -20,18 +20,20 @@ internal sealed class TcpSynCookies
     private static readonly ushort[] s_mssTable = [536, 1220, 1360, 1400, 1440, 1460, 4312, 8960];
 
     private const long PeriodMicroseconds = 64_000_000;
-    private readonly byte[] _secret = new byte[32];
+    private readonly SipHash _hash;
 
     public TcpSynCookies(Random? random)
     {
+        Span<byte> secret = stackalloc byte[SipHash.KeyLength];
         if (random is null)
         {
-            RandomNumberGenerator.Fill(_secret);
+            RandomNumberGenerator.Fill(secret);
         }
         else
         {
-            random.NextBytes(_secret);
+            random.NextBytes(secret);
         }
+        _hash = new SipHash(secret);
     }
 
     /// <summary>The cookie for a SYN: our ISN.</summary>
@@ -86,8 +88,6 @@ internal sealed class TcpSynCookies
         BinaryPrimitives.WriteUInt32BigEndian(input[12..], synSequence.Value);
         BinaryPrimitives.WriteUInt32BigEndian(input[16..], period);
         input[20] = (byte)index;
-        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_secret, input, hash);
-        return BinaryPrimitives.ReadUInt32BigEndian(hash);
+        return (uint)_hash.Hash(input);
     }
 }
