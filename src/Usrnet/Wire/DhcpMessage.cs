@@ -287,10 +287,10 @@ public readonly record struct DhcpMessage
                 case DhcpOptionCode.DomainNameServer when data.Length >= Ipv4Address.Length && data.Length % Ipv4Address.Length == 0:
                     message = message with { DomainNameServers = ReadAddresses(data) };
                     break;
-                case DhcpOptionCode.HostName when data.Length > 0:
+                case DhcpOptionCode.HostName when HasText(data):
                     message = message with { HostName = ReadText(data) };
                     break;
-                case DhcpOptionCode.DomainName when data.Length > 0:
+                case DhcpOptionCode.DomainName when HasText(data):
                     message = message with { DomainName = ReadText(data) };
                     break;
                 case DhcpOptionCode.InterfaceMtu when data.Length == 2:
@@ -308,7 +308,7 @@ public readonly record struct DhcpMessage
                 case DhcpOptionCode.ParameterRequestList when data.Length > 0:
                     message = message with { ParameterRequestList = data.ToArray() };
                     break;
-                case DhcpOptionCode.Message when data.Length > 0:
+                case DhcpOptionCode.Message when HasText(data):
                     message = message with { Message = ReadText(data) };
                     break;
                 case DhcpOptionCode.MaximumMessageSize when data.Length == 2:
@@ -339,6 +339,13 @@ public readonly record struct DhcpMessage
         }
         return addresses;
     }
+
+    /// <summary>
+    /// A text option holds at least one octet that is not a NUL: one of NULs only is what
+    /// <see cref="ReadText"/> would make an empty string, which no option can carry (RFC 2132 §2: length
+    /// at least 1), so it is ignored like any known option of the wrong length.
+    /// </summary>
+    private static bool HasText(ReadOnlySpan<byte> data) => data.IndexOfAnyExcept((byte)0) >= 0;
 
     /// <summary>
     /// Text options are NVT ASCII (RFC 2132 §2). Some servers NUL-terminate them anyway, so trailing NULs

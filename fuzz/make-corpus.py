@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Writes the seed corpus, fuzz/corpus/<target>/<name>, from the tests' byte fixtures and a few scapy packets.
+
+The fixtures are the hex strings of tests/Usrnet.Tests (PacketFixtures, TcpFixtures, DhcpFixtures,
+DnsFixtures), made by scapy or captured from dnsmasq, never by the code under test. Each fixture seeds
+the target of its layer and the layers inside it; the interface target gets each one as a frame (one
+record: length, control 0, frame). The interface target's scripted sessions come from the fuzz program
+itself (Usrnet.Fuzz --write-interface-seeds), since their sequence numbers are the stack's.
+
+Usage: /usr/bin/python3 fuzz/make-corpus.py [REPO]   (Debian's python, with python3-scapy)
+"""
+import pathlib
+import re
+import struct
+import sys
+
+from scapy.all import DNS, DNSQR, DNSRR, DNSRRSOA, ICMP, IP, IPOption_LSRR, IPOption_SSRR, IPOption_Timestamp, UDP, raw
+
+REPO = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent.parent)
+CORPUS = REPO / "fuzz" / "corpus"
+FIXTURES = [
+    "tests/Usrnet.Tests/Wire/PacketFixtures.cs",
+    "tests/Usrnet.Tests/Wire/TcpFixtures.cs",
+    "tests/Usrnet.Tests/Dhcp/DhcpFixtures.cs",
+    "tests/Usrnet.Tests/Dns/DnsFixtures.cs",
+]
+STACK_MAC = bytes.fromhex("020000000001")
+PEER_MAC = bytes.fromhex("020000000002")
+STACK, PEER = bytes([10, 0, 0, 102]), bytes([10, 0, 0, 101])
+DECLARATION = re.compile(r"(?:const string|static readonly string|static readonly byte\[\])\s+(\w+)\s*=\s*(.*?);", re.S)
+
+
+def fixtures(path):
+    """Yields (name, bytes) for every declaration whose value is made only of hex literals and Zeros(n)."""
+    text = (REPO / path).read_text()
+    for name, expression in DECLARATION.findall(text):
+        parts = re.findall(r'"([^"]*)"|Zeros\((\d+)\)', expression)
+        hex_text = "".join(literal if literal else "00" * int(zeros) for literal, zeros in parts)
+        if parts and hex_text and re.fullmatch(r"(?:[0-9a-fA-F]{2})+", hex_text):
+            yield name, bytes.fromhex(hex_text)
+
+
+def ethernet(ether_type, payload, destination=STACK_MAC):
+    return destination + PEER_MAC + struct.pack("!H", ether_type) + payload
+
+
+def ipv4(protocol, payload):
+    """A 20-byte header with checksum 0: the interface target fixes checksums unless told not to."""
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0x4242, 0, 64, protocol, 0, PEER, STACK) + payload
+
+
+def record(frame, control=0):
+    return struct.pack("!HB", len(frame), control) + frame
+
+
+seeds = {}
+
+
+def add(target, name, data):
+    seeds.setdefault(target, {})[name] = data
+
+
+def add_ipv4(name, packet):
+    add("ipv4", name, packet)
+    ihl = (packet[0] & 0x0F) * 4
+    protocol, payload = packet[9], packet[ihl:]
+    fragment = struct.unpack("!H", packet[6:8])[0] & 0x3FFF
+    if not fragment:
+        add({1: "icmp", 17: "udp", 6: "tcp"}.get(protocol, "ipv4"), name, payload)
+        if protocol == 17 and len(payload) > 8:
+            ports = struct.unpack("!HH", payload[:4])
+            if 53 in ports:
+                add("dns", name, payload[8:])
+            if 67 in ports or 68 in ports:
+                add("dhcp", name, payload[8:])
+    add("interface", name, record(ethernet(0x0800, packet)))
+
+
+def add_frame(name, frame):
+    add("ethernet", name, frame)
+    ether_type = struct.unpack("!H", frame[12:14])[0]
+    if ether_type == 0x0806:
+        add("arp", name, frame[14:])
+    elif ether_type == 0x0800:
+        add_ipv4(name, frame[14:])
+        del seeds["interface"][name]
+    add("interface", name, record(frame))
+
+
+for path in FIXTURES:
+    stem = pathlib.Path(path).stem.replace("Fixtures", "").lower()
+    for name, data in fixtures(path):
+        seed = f"{stem}-{name}"
+        if stem == "tcp":
+            add("tcp", seed, data)
+            add("interface", seed, record(ethernet(0x0800, ipv4(6, data))))
+        elif stem == "dhcp":
+            add("dhcp", seed, data)
+            datagram = struct.pack("!HHHH", 67, 68, 8 + len(data), 0) + data
+            add("interface", seed, record(ethernet(0x0800, ipv4(17, datagram), destination=b"\xff" * 6)))
+        elif stem == "dns":
+            add("dns", seed, data)
+        elif name.endswith("Frame"):
+            add_frame(seed, data)
+        elif data[0] >> 4 == 4:
+            add_ipv4(seed, data)
+
+# IPv4 options the fixtures lack (RFC 791 §3.1): source routes and a timestamp.
+add_ipv4("scapy-echo-lsrr", raw(IP(src="10.0.0.101", dst="10.0.0.102", options=[IPOption_LSRR(routers=["10.0.1.1"], pointer=8)]) / ICMP(id=1, seq=1) / b"route"))
+add_ipv4("scapy-echo-ssrr", raw(IP(src="10.0.0.101", dst="10.0.0.102", options=[IPOption_SSRR(routers=["10.0.1.1", "10.0.1.2"])]) / ICMP(id=1, seq=2)))
+add_ipv4("scapy-udp-timestamp-option", raw(IP(src="10.0.0.101", dst="10.0.0.102", options=[IPOption_Timestamp(flg=0, timestamp=[1, 2])]) / UDP(sport=9, dport=7) / b"ts"))
+# DNS record types the resolver reads beside A: NS, SOA (negative answers), PTR, AAAA.
+add("dns", "scapy-nxdomain-soa", raw(DNS(id=7, qr=1, rd=1, ra=1, rcode=3, qd=DNSQR(qname="nothing.example.test"),
+                                         ns=DNSRRSOA(rrname="example.test", mname="ns.example.test", rname="admin.example.test", minimum=300))))
+add("dns", "scapy-ns-ptr-aaaa", raw(DNS(id=8, qr=1, qd=DNSQR(qname="www.example.test", qtype="AAAA"),
+                                        an=DNSRR(rrname="www.example.test", type="AAAA", rdata="fd00::1"),
+                                        ns=DNSRR(rrname="example.test", type="NS", rdata="ns.example.test"),
+                                        ar=DNSRR(rrname="1.0.0.10.in-addr.arpa", type="PTR", rdata="www.example.test"))))
+
+total = 0
+for target, entries in sorted(seeds.items()):
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in sorted(entries.items()):
+        (folder / name).write_bytes(data)
+        total += 1
+    print(f"{target}: {len(entries)} seeds")
+print(f"{total} seeds in {CORPUS}")
