@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes the captures the walkthrough articles show, from a real run of the stack against the kernel:
-#   docs/articles/captures/ping.pcap (+ .txt)  `usrnet up --pcap` while the kernel sends one `ping -c 1`
-#   docs/articles/captures/tcp.pcap  (+ .txt)  `usrnet tcp-echo 7 --pcap` while the kernel's `nc -N`
-#                                             sends one line and half-closes
-# The .txt files are tshark's decode of each capture, included by the articles. Both are checked in, so
+#   docs/articles/captures/ping.pcap  `usrnet up --pcap` while the kernel sends one `ping -c 1`
+#   docs/articles/captures/tcp.pcap   `usrnet tcp-echo 7 --pcap` while the kernel's `nc -N` sends one
+#                                    line, waits for the echo and half-closes
+# Beside each, NAME.frames.txt and NAME.decode.txt are tshark's frame list and decode, which the
+# articles include. Both are checked in, so
 # the site builds without root; run this (as root: it makes a lab of network namespaces and a TAP) to
 # make them anew:   sudo docs/capture.sh
 # The lab gets a name of its own (usrnet-docs-PID) and is removed on exit, whatever happens.
@@ -57,7 +58,7 @@ start_stack() {
   ip netns exec "$ns" usrnet "$@" >"$tmp/stack.log" 2>&1 &
   stack_pid=$!
   local deadline=$((SECONDS + 60))
-  until grep -q -- "$pattern" "$tmp/stack.log"; do
+  until grep -qs -- "$pattern" "$tmp/stack.log"; do
     if ! kill -0 "$stack_pid" 2>/dev/null || ((SECONDS >= deadline)); then
       echo "capture.sh: 'usrnet $*' did not print '$pattern':" >&2
       sed 's/^/  | /' "$tmp/stack.log" >&2
@@ -67,17 +68,19 @@ start_stack() {
   done
 }
 
-# decode PCAP TXT TITLE FILTER: the capture's frame list, then tshark's full decode (-V) and bytes (-x)
-# of the frames FILTER selects, into TXT.
+# decode PCAP FILTER: tshark's frame list into PCAP's name with .frames.txt, and its full decode (-V) with
+# the bytes (-x) of the frames FILTER selects into .decode.txt, for the article to include. The echo
+# protocol's dissector is off, so port 7 shows as plain TCP.
 decode() {
-  local pcap=$1 txt=$2 filter=$3
+  local pcap=$1 filter=$2 base=${1%.pcap}
   {
-    echo "\$ tshark -r $(basename "$pcap")"
-    tshark -r "$pcap" 2>"$tmp/tshark.log" || { cat "$tmp/tshark.log" >&2; return 1; }
-    echo
-    echo "\$ tshark -r $(basename "$pcap") -V -x -Y '$filter'"
-    tshark -r "$pcap" -V -x -Y "$filter" 2>"$tmp/tshark.log" || { cat "$tmp/tshark.log" >&2; return 1; }
-  } | sed -e 's/[[:space:]]*$//' >"$txt"
+    echo "\$ tshark -r $(basename "$pcap") --disable-protocol echo"
+    tshark -r "$pcap" --disable-protocol echo 2>"$tmp/tshark.log" || { cat "$tmp/tshark.log" >&2; return 1; }
+  } | sed -e 's/[[:space:]]*$//' >"$base.frames.txt"
+  {
+    echo "\$ tshark -r $(basename "$pcap") --disable-protocol echo -V -x -Y '$filter'"
+    tshark -r "$pcap" --disable-protocol echo -V -x -Y "$filter" 2>"$tmp/tshark.log" || { cat "$tmp/tshark.log" >&2; return 1; }
+  } | sed -e 's/[[:space:]]*$//' >"$base.decode.txt"
 }
 
 # expect PCAP FILTER FIELDS WANT WHAT: the articles name frames by number; fail (so the article is
@@ -113,7 +116,7 @@ stop_stack
 expect "$tmp/ping.pcap" 'arp || icmp' '-e frame.number -e arp.opcode -e icmp.type' \
   '1 1 ;2 1 ;3 2 ;4  8;5  0;' 'an announcement, the kernel'"'"'s ARP request and our reply, echo request, echo reply'
 cp "$tmp/ping.pcap" "$out/ping.pcap"
-decode "$out/ping.pcap" "$out/ping.txt" icmp
+decode "$out/ping.pcap" icmp
 
 # One TCP connection: handshake, one line of data that the stack acknowledges and echoes, then the
 # client half-closes (nc -N at the end of its input) only after the echo came back, so the data segment
@@ -134,6 +137,6 @@ expect "$tmp/tcp.pcap" 'tcp' '-e frame.number -e tcp.flags.str -e tcp.len -e tcp
   '4 ··········S· 0 0;5 ·······A··S· 0 1;6 ·······A···· 0 1;7 ·······AP··· 14 1;8 ·······AP··· 14 15;9 ·······A···· 0 15;10 ·······A···F 0 15;11 ·······A···· 0 16;12 ·······A···F 0 16;13 ·······A···· 0 16;' \
   'handshake in frames 4-6, data in 7, its ACK on the echo in 8, then the close'
 cp "$tmp/tcp.pcap" "$out/tcp.pcap"
-decode "$out/tcp.pcap" "$out/tcp.txt" 'tcp.len > 0'
+decode "$out/tcp.pcap" 'tcp.len > 0'
 
-echo "capture.sh: wrote $out/ping.pcap, $out/ping.txt, $out/tcp.pcap, $out/tcp.txt"
+echo "capture.sh: wrote $out/ping.pcap and $out/tcp.pcap with their .frames.txt and .decode.txt"
