@@ -1,4 +1,5 @@
 using Usrnet.Async;
+using Usrnet.Cli.Lab;
 using Usrnet.Phy;
 using Usrnet.Sockets.Dhcp;
 using Usrnet.Wire;
@@ -15,6 +16,18 @@ namespace Usrnet.Cli;
 /// <param name="Faults">The fault injector inside it, when faults are enabled (to read its counters).</param>
 public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
 {
+    /// <summary>Where Linux lists the interfaces of the current network namespace.</summary>
+    private const string SysClassNet = "/sys/class/net";
+
+    /// <summary>
+    /// The missing tap, and how to make one without touching the root namespace (DESIGN.md §3): the lab,
+    /// or a tap inside a namespace of one's own.
+    /// </summary>
+    internal static string MissingTap(string tapName) =>
+        $"tap device '{tapName}' does not exist in this network namespace: create the lab with 'sudo usrnet lab up' and run the stack inside it "
+        + $"('sudo ip netns exec {LabTopology.DefaultNamespace} usrnet ...'), or create the tap inside a namespace of your own "
+        + $"('ip netns exec NS ip tuntap add dev {tapName} mode tap'), never in the root namespace";
+
     /// <summary>Opens the tap and wraps it as <paramref name="settings"/> ask.</summary>
     /// <exception cref="CliError">The tap or the pcap file cannot be opened; the message says why.</exception>
     public static StackDevice Open(StackSettings settings)
@@ -27,7 +40,7 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
         }
         catch (DeviceException e)
         {
-            throw new CliError(e.Message);
+            throw new CliError(Directory.Exists(Path.Combine(SysClassNet, settings.TapName)) ? e.Message : MissingTap(settings.TapName));
         }
         FaultInjectorDevice? faults = null;
         if (settings.Faults.IsEnabled)
@@ -93,7 +106,7 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
     /// <c>usrnet: leased 10.0.0.157/24 via 10.0.0.101 lease 120 s</c>.
     /// </summary>
     /// <exception cref="CliError">No lease within <see cref="LeaseTimeout"/>.</exception>
-    public static async Task WaitForLeaseAsync(NetworkStack stack, string command, TextWriter log, CancellationToken cancellationToken)
+    public static async Task WaitForLeaseAsync(NetworkStack stack, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stack);
         try
@@ -102,7 +115,7 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
         }
         catch (TimeoutException)
         {
-            throw new CliError($"{command}: no DHCP lease within {DhcpDriver.Seconds(LeaseTimeout)}");
+            throw new CliError($"no DHCP lease within {DhcpDriver.Seconds(LeaseTimeout)}");
         }
         if (stack.DhcpLease is { } lease)
         {

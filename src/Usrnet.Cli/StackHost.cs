@@ -15,7 +15,7 @@ namespace Usrnet.Cli;
 /// </remarks>
 public sealed class StackHost : IDisposable
 {
-    private TerminationSignals? _signals;
+    private CancellationTokenRegistration _signals;
     private volatile bool _stopping;
 
     private StackHost(Interface iface, FaultInjectorDevice? faults, ILoggerFactory? loggerFactory)
@@ -47,7 +47,7 @@ public sealed class StackHost : IDisposable
         StackDevice device = StackDevice.Open(settings);
         Interface iface = new(device.Device, settings.InterfaceOptions(withAddress), settings.LoggerFactory?.CreateLogger("Usrnet.Interface"));
         StackHost host = new(iface, device.Faults, settings.LoggerFactory);
-        host._signals = new TerminationSignals(host.Stop);
+        host._signals = TerminationSignals.Register(host.Stop);
         return host;
     }
 
@@ -103,7 +103,8 @@ public sealed class StackHost : IDisposable
     /// </summary>
     public void Dispose()
     {
-        _signals?.Dispose();
+        _signals.Dispose();
+        TerminationSignals.StopCatching();
         _stopping = true;
         Interface.CloseAll(Instant.Now, Interface.DefaultLinger);
         while (!Interface.AreConnectionsClosed)

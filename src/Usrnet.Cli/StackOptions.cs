@@ -176,14 +176,14 @@ public sealed class StackOptions
     /// which would otherwise be silently ignored.
     /// </summary>
     /// <exception cref="CliError">One of them was given (exit code 2).</exception>
-    public void RefuseStaticAddress(ParseResult parse, string command)
+    public void RefuseStaticAddress(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
         foreach (Option option in new Option[] { Ip, Gateway })
         {
             if (parse.GetResult(option) is { Implicit: false })
             {
-                throw CliError.Usage($"{command}: {option.Name} cannot be combined with DHCP, which assigns the address and gateway");
+                throw CliError.Usage($"{option.Name} cannot be combined with DHCP, which assigns the address and gateway");
             }
         }
     }

@@ -42,7 +42,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.True(ToolOutput.Counter(ToolOutput.Counters(status.StandardOutput), "FramesReceived") > 0, status.StandardOutput);
         Assert.Equal("404", missing.StandardOutput);
 
-        Assert.Equal(0, ended.ExitCode);
+        LabStack.AssertStoppedBySigterm(ended);
         LabStack.AssertNoException(ended);
         Assert.Contains($"usrnet: listening on {LabTopology.StackAddress}:{ServePort}/tcp, serving {Site} from {root.Path}", ended.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(0, ToolOutput.Counter(ToolOutput.Counters(ended.StandardOutput), "DroppedMalformed"));
@@ -66,7 +66,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.Equal(Bytes, new FileInfo(got).Length);
         Assert.Equal(hash, TcpPeers.Sha256OfFile(got));
         output.WriteLine($"curl: {curl.StandardOutput} (bytes, bytes/s) in {curl.Elapsed.TotalSeconds:F2} s");
-        Assert.Equal(0, ended.ExitCode);
+        LabStack.AssertStoppedBySigterm(ended);
         LabStack.AssertNoException(ended);
     }
 
@@ -90,7 +90,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
             Assert.True(curls[i].Succeeded, $"{curls[i]}\n\nserve: {ended}");
             Assert.Equal(hashes[i], TcpPeers.Sha256OfFile(downloads.File($"f{i}.bin")));
         }
-        Assert.Equal(0, ended.ExitCode);
+        LabStack.AssertStoppedBySigterm(ended);
         LabStack.AssertNoException(ended);
     }
 
@@ -113,7 +113,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.Equal(0, summary.Non2xx);
         Assert.True(summary.Requests > 1000, $"only {summary.Requests} requests in 10 s:\n{wrk.StandardOutput}");
         output.WriteLine($"wrk: {summary.Requests} requests, {summary.RequestsPerSecond} requests/s");
-        Assert.Equal(0, ended.ExitCode);
+        LabStack.AssertStoppedBySigterm(ended);
         LabStack.AssertNoException(ended);
     }
 
@@ -136,6 +136,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         ProcessResult big = await lab.RunUsrnetAsync(["http-get", "-o", got, $"{far}/big.bin"], TimeSpan.FromSeconds(60));
         ProcessResult missing = await lab.RunUsrnetAsync(["http-get", $"{far}/no-such-file"], TimeSpan.FromSeconds(30));
         ProcessResult refused = await lab.RunUsrnetAsync(["http-get", $"http://{LabTopology.FarAddress}:{FarPort + 1}/"], TimeSpan.FromSeconds(30));
+        ProcessResult tls = await lab.RunUsrnetAsync(["http-get", $"https://{LabTopology.FarAddress}:{FarPort}/"], TimeSpan.FromSeconds(30));
 
         Assert.True(page.Succeeded, page.ToString());
         Assert.Equal(Page, page.StandardOutput);
@@ -143,12 +144,17 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.True(big.Succeeded, big.ToString());
         Assert.Equal(hash, TcpPeers.Sha256OfFile(got));
 
-        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(22, missing.ExitCode); // curl --fail's code for HTTP >= 400
         Assert.Equal("", missing.StandardOutput); // as curl --fail: no error page on stdout
         Assert.Equal($"HTTP/1.0 404 File not found\nusrnet: http-get: {far}/no-such-file: 404 File not found\n", missing.StandardError);
-        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(7, refused.ExitCode); // curl: failed to connect
         Assert.Equal($"usrnet: http-get: http://{LabTopology.FarAddress}:{FarPort + 1}/: connection refused\n", refused.StandardError);
-        foreach (ProcessResult run in new[] { page, big, missing, refused })
+        // HTTPS to a plain HTTP server: curl's TLS handshake code, and the cause, not "see inner exception".
+        Assert.Equal(35, tls.ExitCode);
+        Assert.StartsWith($"usrnet: http-get: https://{LabTopology.FarAddress}:{FarPort}/: TLS handshake failed: ", tls.StandardError, StringComparison.Ordinal);
+        Assert.Contains("speaking HTTPS?", tls.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("inner exception", tls.StandardError, StringComparison.Ordinal);
+        foreach (ProcessResult run in new[] { page, big, missing, refused, tls })
         {
             LabStack.AssertNoException(run);
         }
@@ -170,7 +176,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
 
         Assert.True(page.Succeeded, $"{page}\n\ndnsmasq: {dns.Process.StandardError}");
         Assert.Equal(Page, page.StandardOutput);
-        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(6, unknown.ExitCode); // curl: could not resolve host
         Assert.Equal($"usrnet: http-get: http://nothing.{Dnsmasq.Domain}:{FarPort}/: could not resolve host nothing.{Dnsmasq.Domain}: NXDOMAIN\n", unknown.StandardError);
     }
 
@@ -190,7 +196,7 @@ public sealed partial class HttpOverTheStack(ITestOutputHelper output)
         Assert.True(page.Succeeded, page.ToString());
         Assert.Equal(Page, page.StandardOutput);
         ProcessResult served = await serve.StopAsync();
-        Assert.Equal(0, served.ExitCode);
+        LabStack.AssertStoppedBySigterm(served);
         // The stack released its lease on the way out (RFC 2131 §4.4.6).
         Assert.True(await dhcp.Process.WaitForOutputAsync("DHCPRELEASE(", TimeSpan.FromSeconds(5)), dhcp.Process.StandardError);
 

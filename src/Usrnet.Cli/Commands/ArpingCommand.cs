@@ -25,11 +25,11 @@ internal static class ArpingCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            Ipv4Address target = CommandLineValues.Destination("arping", parse.GetValue(destination));
+            Ipv4Address target = CommandLineValues.Destination(parse.GetValue(destination), settings.Address);
             int? n = parse.GetValue(count);
             if (n is <= 0)
             {
-                throw CliError.Usage($"arping: -c: invalid count: {n}");
+                throw CliError.Usage($"-c: invalid count: {n}");
             }
             TimeSpan step = CommandLineValues.Seconds("-i", parse.GetValue(interval));
             TimeSpan? limit = parse.GetValue(deadline) is double d ? CommandLineValues.Seconds("-w", d) : null;

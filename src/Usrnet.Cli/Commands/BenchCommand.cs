@@ -45,15 +45,39 @@ internal static class BenchCommand
             long total = parse.GetValue(bytes);
             int p = parse.GetValue(port);
             int size = parse.GetValue(buffer);
-            if (total < 1 || p is < 1 or > ushort.MaxValue || size is < 1024 or > 1 << 30)
+            CheckBytes(total);
+            if (p is < 1 or > ushort.MaxValue)
             {
-                throw CliError.Usage("bench: --bytes must be positive, --port 1 to 65535, --buffer 1 KiB to 1 GiB");
+                throw CliError.Usage($"--port: {p} out of range (1 to 65535)");
             }
+            CheckBuffer(size);
             using StackHost host = StackHost.Start(settings);
             TcpSocketOptions options = new() { SendBufferSize = size, ReceiveBufferSize = size };
             return Run(host, name == "reader", (ushort)p, total, options, Console.Out);
         });
         return command;
+    }
+
+    /// <summary>Largest --buffer and --write: 1 GiB.</summary>
+    private const int MaxBuffer = 1 << 30;
+
+    /// <summary>Smallest --buffer: 1 KiB.</summary>
+    private const int MinBuffer = 1 << 10;
+
+    private static void CheckBytes(long total)
+    {
+        if (total < 1)
+        {
+            throw CliError.Usage($"--bytes: {total} must be at least 1");
+        }
+    }
+
+    private static void CheckBuffer(int size)
+    {
+        if (size is < MinBuffer or > MaxBuffer)
+        {
+            throw CliError.Usage($"--buffer: {size} out of range (1 KiB = 1024 to 1 GiB = {MaxBuffer} bytes)");
+        }
     }
 
     private static Command CreateInProcess()
@@ -70,9 +94,11 @@ internal static class BenchCommand
             long total = parse.GetValue(bytes);
             int size = parse.GetValue(buffer);
             int linkMtu = parse.GetValue(mtu);
-            if (total < 1 || size is < 1024 or > 1 << 30 || linkMtu is < 576 or > 65535)
+            CheckBytes(total);
+            CheckBuffer(size);
+            if (linkMtu is < 576 or > 65535)
             {
-                throw CliError.Usage("bench in-process: --bytes must be positive, --buffer 1 KiB to 1 GiB, --mtu 576 to 65535");
+                throw CliError.Usage($"--mtu: {linkMtu} out of range (576, IPv4's minimum datagram every host accepts, to 65535)");
             }
             return RunInProcess(total, new TcpSocketOptions { SendBufferSize = size, ReceiveBufferSize = size }, linkMtu, Console.Out);
         });
@@ -91,9 +117,10 @@ internal static class BenchCommand
         {
             long total = parse.GetValue(bytes);
             int size = parse.GetValue(write);
-            if (total < 1 || size is < 1 or > 1 << 30)
+            CheckBytes(total);
+            if (size is < 1 or > MaxBuffer)
             {
-                throw CliError.Usage("bench async: --bytes must be positive, --write 1 byte to 1 GiB");
+                throw CliError.Usage($"--write: {size} out of range (1 byte to 1 GiB)");
             }
             return await RunAsync(total, size, Console.Out, cancellationToken).ConfigureAwait(false);
         });
@@ -266,7 +293,7 @@ internal static class BenchCommand
         }
         catch (SocketException e)
         {
-            throw new CliError($"bench: {TcpCatCommand.Describe(e.SocketErrorCode)}");
+            throw new CliError($"{TcpCatCommand.Describe(e.SocketErrorCode)}");
         }
         clock.Stop();
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;

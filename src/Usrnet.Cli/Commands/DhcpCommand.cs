@@ -30,7 +30,7 @@ internal static class DhcpCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            stack.RefuseStaticAddress(parse, "dhcp");
+            stack.RefuseStaticAddress(parse);
             TimeSpan limit = CommandLineValues.Seconds("--timeout", parse.GetValue(timeout));
             DhcpClientOptions options = ReadOptions(parse.GetValue(hostName));
             if (parse.GetValue(request) is { } text)
@@ -80,8 +80,8 @@ internal static class DhcpCommand
         });
         if (lease is null)
         {
-            string why = host.IsStopping ? "interrupted" : $"no lease within {DhcpDriver.Seconds(timeout)}";
-            throw new CliError($"dhcp: {why} (state {client.State}, {client.Counters.MessagesSent} messages sent, {client.Counters.MessagesReceived} received)");
+            // After a signal, Program reports "interrupted" instead of this line.
+            throw new CliError($"no lease within {DhcpDriver.Seconds(timeout)} (state {client.State}, {client.Counters.MessagesSent} messages sent, {client.Counters.MessagesReceived} received)");
         }
         Print(lease, output);
         if (DhcpDriver.Release(host, client) is { } released)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Usrnet.Sockets.Dns;
 using Usrnet.Wire;
 
@@ -17,19 +18,32 @@ internal static class DigCommand
     /// <summary>The types the command asks for (DESIGN.md §4).</summary>
     private static readonly DnsRecordType[] s_types = [DnsRecordType.A, DnsRecordType.AAAA, DnsRecordType.CNAME];
 
+    /// <summary>Record types dig knows that this command does not ask for: named in the refusal, not taken as a domain name.</summary>
+    private static readonly HashSet<string> s_otherTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ANY", "CAA", "DNSKEY", "DS", "HINFO", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SRV", "SSHFP", "SVCB", "TLSA", "TXT",
+    };
+
+    /// <summary>The +options understood, as the refusal of any other lists them.</summary>
+    private const string KnownPlusOptions = "+short, +time=SECONDS, +tries=N, +retry=N";
+
     public static Command Create()
     {
         StackOptions stack = new();
-        Argument<string> name = new("NAME") { Description = "domain name to look up" };
-        Option<string?> server = new("--server") { Description = "name server to ask (default: the --gateway address)", HelpName = "ADDR" };
-        Option<string> type = new("--type", "-t") { Description = "record type: A, AAAA or CNAME (default A)", HelpName = "TYPE", DefaultValueFactory = _ => "A" };
-        Option<double> time = new("--time")
+        Argument<string[]> words = new("QUERY")
         {
-            Description = $"seconds to wait for the first answer, doubled for each retry (default {DnsResolverOptions.Default.InitialTimeout.TotalSeconds}; dig's +time is a fixed 5)",
-            HelpName = "SECONDS",
-            DefaultValueFactory = _ => DnsResolverOptions.Default.InitialTimeout.TotalSeconds,
+            HelpName = "[@SERVER] NAME [TYPE] [+short]",
+            Description = "as dig takes them, in any order: @ADDR the name server, the domain name, a type (A, AAAA or CNAME), and +short (the output always is), +time=SECONDS, +tries=N, +retry=N",
+            Arity = ArgumentArity.OneOrMore,
         };
-        Option<int> tries = new("--tries") { Description = $"UDP queries to send in all (default {DnsResolverOptions.Default.Attempts}, as dig's +tries)", HelpName = "N", DefaultValueFactory = _ => DnsResolverOptions.Default.Attempts };
+        Option<string?> server = new("--server") { Description = "name server to ask, as @ADDR (default: the --gateway address)", HelpName = "ADDR" };
+        Option<string?> type = new("--type", "-t") { Description = "record type: A, AAAA or CNAME (default A), as a TYPE word", HelpName = "TYPE" };
+        Option<double?> time = new("--time")
+        {
+            Description = $"seconds to wait for the first answer, doubled for each retry (default {DnsResolverOptions.Default.InitialTimeout.TotalSeconds}; dig's +time is a fixed 5); also +time=SECONDS",
+            HelpName = "SECONDS",
+        };
+        Option<int?> tries = new("--tries") { Description = $"UDP queries to send in all (default {DnsResolverOptions.Default.Attempts}); also +tries=N, or +retry=N for N + 1", HelpName = "N" };
         Option<string?> search = new("--search")
         {
             Description = "search domain: a NAME without a dot is asked with it appended first, a NAME with a dot is asked as it is first (resolv.conf's ndots:1); a NAME ending in a dot never gets it",
@@ -37,13 +51,14 @@ internal static class DigCommand
         };
         Command command = new("dig", "Look up DNS records over the stack and print them like dig +short; CNAME chains are followed to the records asked for. Exits 1 on NXDOMAIN, SERVFAIL, REFUSED or timeout (dig exits 0 for answers with an error code)")
         {
-            name, server, type, time, tries, search,
+            words, server, type, time, tries, search,
         };
         stack.AddTo(command);
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            Options options = ReadOptions(settings, parse.GetValue(name), parse.GetValue(server), parse.GetValue(type), parse.GetValue(time), parse.GetValue(tries), parse.GetValue(search));
+            Query query = ReadWords(parse.GetValue(words) ?? [], new Query(null, parse.GetValue(server), parse.GetValue(type), parse.GetValue(time), parse.GetValue(tries)));
+            Options options = ReadOptions(settings, query, parse.GetValue(search));
             using StackHost host = StackHost.Start(settings);
             return Run(host, options, Console.Out, Console.Error);
         });
@@ -52,24 +67,93 @@ internal static class DigCommand
 
     internal sealed record Options(string Name, DnsRecordType Type, Ipv4Address Server, string? SearchDomain, DnsResolverOptions Resolver);
 
-    internal static Options ReadOptions(StackSettings settings, string? name, string? serverText, string? typeText, double timeSeconds, int tries, string? search)
+    /// <summary>What the command line asks, before validation: from the flags, then dig's words.</summary>
+    internal sealed record Query(string? Name, string? Server, string? Type, double? TimeSeconds, int? Tries);
+
+    /// <summary>
+    /// Reads dig's own syntax, <c>[@SERVER] NAME [TYPE] [+option…]</c> in any order, over what the flags
+    /// gave in <paramref name="flags"/>: a word starting with @ is the server, with + an option, a type
+    /// mnemonic is the type, any other word the name (one only).
+    /// </summary>
+    internal static Query ReadWords(IReadOnlyList<string> words, Query flags)
     {
-        Span<byte> wire = stackalloc byte[DnsName.MaxLength];
-        if (string.IsNullOrEmpty(name) || !DnsName.TryEncode(name, wire, out _))
+        Query query = flags;
+        foreach (string word in words)
         {
-            throw CliError.Usage($"dig: '{name}' is not a valid domain name (labels of 1 to 63 ASCII characters, 255 octets in all)");
+            if (word.StartsWith('@'))
+            {
+                query = query with { Server = word[1..] };
+            }
+            else if (word.StartsWith('+'))
+            {
+                query = ReadPlusOption(word, query);
+            }
+            else if (Array.Exists(s_types, t => string.Equals(t.ToString(), word, StringComparison.OrdinalIgnoreCase)) || s_otherTypes.Contains(word))
+            {
+                query = query with { Type = word };
+            }
+            else if (query.Name is not null)
+            {
+                throw CliError.Usage($"'{word}': one NAME per lookup (already '{query.Name}')");
+            }
+            else
+            {
+                query = query with { Name = word };
+            }
         }
+        return query;
+    }
+
+    /// <summary>dig's +options that mean something here; any other is refused, naming those.</summary>
+    private static Query ReadPlusOption(string word, Query query)
+    {
+        string[] parts = word[1..].Split('=', 2);
+        string key = parts[0].ToLowerInvariant();
+        string? value = parts.Length == 2 ? parts[1] : null;
+        return key switch
+        {
+            "short" when value is null => query, // the output always is dig +short's
+            "time" when value is not null => query with { TimeSeconds = PlusNumber(word, value, "a number of seconds") },
+            "tries" when value is not null => query with { Tries = (int)PlusNumber(word, value, "a whole number", whole: true) },
+            "retry" when value is not null => query with { Tries = (int)PlusNumber(word, value, "a whole number", whole: true) + 1 },
+            _ => throw CliError.Usage($"{word}: not supported (usrnet dig understands {KnownPlusOptions})"),
+        };
+    }
+
+    private static double PlusNumber(string word, string value, string expected, bool whole = false)
+    {
+        NumberStyles styles = whole ? NumberStyles.Integer : NumberStyles.Float;
+        if (!double.TryParse(value, styles, CultureInfo.InvariantCulture, out double number) || (whole && number is > int.MaxValue or < int.MinValue))
+        {
+            throw CliError.Usage($"{word}: '{value}' is not {expected}");
+        }
+        return number;
+    }
+
+    internal static Options ReadOptions(StackSettings settings, Query q, string? search)
+    {
+        string? name = q.Name;
+        Span<byte> wire = stackalloc byte[DnsName.MaxLength];
+        if (name is null)
+        {
+            throw CliError.Usage("no NAME to look up (usrnet dig [@SERVER] NAME [TYPE])");
+        }
+        if (name.Length == 0 || !DnsName.TryEncode(name, wire, out _))
+        {
+            throw CliError.Usage($"'{name}' is not a valid domain name (labels of 1 to 63 ASCII characters, 255 octets in all)");
+        }
+        string typeText = q.Type ?? "A";
         DnsRecordType type = Array.Find(s_types, t => string.Equals(t.ToString(), typeText, StringComparison.OrdinalIgnoreCase));
         if (type == 0)
         {
-            throw CliError.Usage($"dig: --type: '{typeText}' is not one of {string.Join(", ", s_types)}");
+            throw CliError.Usage($"type '{typeText}' is not supported: A, AAAA or CNAME");
         }
         Ipv4Address server;
-        if (serverText is not null)
+        if (q.Server is string serverText)
         {
             if (!Ipv4Address.TryParse(serverText, out server) || !server.IsUnicast)
             {
-                throw CliError.Usage($"dig: --server: '{serverText}' is not a unicast IPv4 address");
+                throw CliError.Usage($"server '{serverText}' is not a unicast IPv4 address (names are not resolved for @SERVER)");
             }
         }
         else if (settings.Gateway is { } gateway)
@@ -78,16 +162,18 @@ internal static class DigCommand
         }
         else
         {
-            throw CliError.Usage("dig: no name server: give --server ADDR (the default is the --gateway address, and it is none)");
+            throw CliError.Usage("no name server: give @ADDR or --server ADDR (the default is the --gateway address, and it is none)");
         }
+        int tries = q.Tries ?? DnsResolverOptions.Default.Attempts;
         if (tries is < 1 or > 100)
         {
-            throw CliError.Usage($"dig: --tries: {tries} out of range (1 to 100)");
+            throw CliError.Usage($"tries: {tries} out of range (1 to 100)");
         }
-        TimeSpan initial = CommandLineValues.Seconds("--time", timeSeconds, minimum: 0.001);
+        double timeSeconds = q.TimeSeconds ?? DnsResolverOptions.Default.InitialTimeout.TotalSeconds;
+        TimeSpan initial = CommandLineValues.Seconds("time", timeSeconds, minimum: 0.001);
         if (search is not null && (search.Length == 0 || !DnsName.TryEncode(search, wire, out _)))
         {
-            throw CliError.Usage($"dig: --search: '{search}' is not a valid domain name");
+            throw CliError.Usage($"--search: '{search}' is not a valid domain name");
         }
         DnsResolverOptions resolver = DnsResolverOptions.Default with
         {
@@ -106,14 +192,14 @@ internal static class DigCommand
         {
             if (host.IsStopping)
             {
-                throw new CliError($"dig: {o.Name}: interrupted");
+                throw new CliError($"{o.Name}: interrupted");
             }
             Instant now = host.PollUntil(resolver.PollAt(Instant.Now));
             resolver.Poll(now, host.Interface.Address?.Address);
         }
         if (query.Status == DnsQueryStatus.Failed && query.Error != DnsError.NoData)
         {
-            throw new CliError($"dig: {o.Name}: {Describe(query.Error, o)}");
+            throw new CliError($"{o.Name}: {Describe(query.Error, o)}");
         }
         foreach (DnsRecord alias in query.CanonicalNameChain)
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Usrnet.Async;
 using Usrnet.Sockets.Dhcp;
 using Usrnet.Wire;
@@ -17,9 +18,30 @@ namespace Usrnet.Cli.Commands;
 /// resolver, asking <c>--dns</c> or the gateway), a refused, reset or timed-out connection, or
 /// <c>--max-time</c> passing; 2 for a malformed URL.
 /// </summary>
-internal static class HttpGetCommand
+internal static partial class HttpGetCommand
 {
     private const int CopyBufferSize = 64 * 1024;
+
+    /// <summary>curl's exit code for a host name that does not resolve (CURLE_COULDNT_RESOLVE_HOST).</summary>
+    public const int CouldNotResolveHostExitCode = 6;
+
+    /// <summary>curl's exit code for a connection refused, unreachable or timed out (CURLE_COULDNT_CONNECT).</summary>
+    public const int CouldNotConnectExitCode = 7;
+
+    /// <summary>curl's exit code for a body shorter than its Content-Length (CURLE_PARTIAL_FILE).</summary>
+    public const int PartialFileExitCode = 18;
+
+    /// <summary>curl <c>--fail</c>'s exit code for HTTP 400 and above (CURLE_HTTP_RETURNED_ERROR).</summary>
+    public const int HttpErrorExitCode = 22;
+
+    /// <summary>curl's exit code when <c>-m</c> passes (CURLE_OPERATION_TIMEDOUT).</summary>
+    public const int TimedOutExitCode = 28;
+
+    /// <summary>curl's exit code for a failed TLS handshake (CURLE_SSL_CONNECT_ERROR).</summary>
+    public const int TlsHandshakeExitCode = 35;
+
+    /// <summary>curl's exit code for a connection that failed while the answer came in (CURLE_RECV_ERROR).</summary>
+    public const int ReceiveErrorExitCode = 56;
 
     public static Command Create()
     {
@@ -40,18 +62,21 @@ internal static class HttpGetCommand
             Uri target = ReadUrl(parse.GetValue(url));
             TimeSpan? limit = parse.GetValue(maxTime) is double seconds ? CommandLineValues.Seconds("--max-time", seconds, minimum: 0.001) : null;
             string? path = parse.GetValue(outputFile);
-            using TerminationSignals signals = new();
-            using CancellationTokenSource interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
+            if (path is not null)
+            {
+                CheckOutputPath(path);
+            }
+            using CancellationTokenSource interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, TerminationSignals.Token);
             bool leased = parse.GetValue(dhcp);
             if (leased)
             {
-                stack.RefuseStaticAddress(parse, "http-get --dhcp");
+                stack.RefuseStaticAddress(parse);
             }
             Ipv4Address? server = ReadNameServer(parse.GetValue(dns), leased ? null : settings.Gateway);
             await using NetworkStack network = StackDevice.StartNetworkStack(settings, server is { } a ? [a] : [], leased ? new DhcpClientOptions() : null);
             if (leased)
             {
-                await StackDevice.WaitForLeaseAsync(network, "http-get", Console.Error, interrupted.Token).ConfigureAwait(false);
+                await StackDevice.WaitForLeaseAsync(network, Console.Error, interrupted.Token).ConfigureAwait(false);
             }
             using HttpClient http = new(network.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
             await using Stream body = path is null ? Console.OpenStandardOutput() : OpenOutput(path);
@@ -73,7 +98,7 @@ internal static class HttpGetCommand
             error.Flush();
             if ((int)response.StatusCode >= 400)
             {
-                throw new CliError($"http-get: {url}: {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw new CliError($"{url}: {(int)response.StatusCode} {response.ReasonPhrase}", HttpErrorExitCode);
             }
             await using Stream content = await response.Content.ReadAsStreamAsync(cancel.Token).ConfigureAwait(false);
             TransferProgress? meter = progress ? new TransferProgress(error, response.Content.Headers.ContentLength) : null;
@@ -90,36 +115,93 @@ internal static class HttpGetCommand
             meter?.Finish(received);
             if (response.Content.Headers.ContentLength is long expected && expected != received)
             {
-                throw new CliError($"http-get: {url}: the body ended after {received} of {expected} bytes");
+                throw new CliError($"{url}: the body ended after {received} of {expected} bytes", PartialFileExitCode);
             }
             return 0;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            throw new CliError($"http-get: {url}: no complete answer within {limit!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (--max-time)");
+            throw new CliError($"{url}: no complete answer within {limit!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (--max-time)", TimedOutExitCode);
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {
-            throw new CliError($"http-get: {url}: interrupted");
+            throw new CliError($"{url}: interrupted");
         }
         catch (HttpRequestException e)
         {
-            throw new CliError($"http-get: {url}: {Describe(e)}");
+            throw Failure(url, e, ReceiveErrorExitCode);
         }
         catch (IOException e) when (e.InnerException is SocketException or HttpRequestException)
         {
             // The body's stream failed part-way: reset or lost connection.
-            throw new CliError($"http-get: {url}: transfer failed: {Describe(e.InnerException)}");
+            throw new CliError($"{url}: transfer failed: {Describe(e.InnerException).Message}", ReceiveErrorExitCode);
         }
     }
 
+    /// <summary>A failed request as curl would exit for it; <paramref name="otherwise"/> when nothing more precise is known.</summary>
+    private static CliError Failure(Uri url, HttpRequestException e, int otherwise)
+    {
+        (string message, int? code) = Describe(e);
+        int exitCode = code ?? e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => CouldNotResolveHostExitCode,
+            HttpRequestError.ConnectionError => CouldNotConnectExitCode,
+            HttpRequestError.SecureConnectionError => TlsHandshakeExitCode,
+            _ => otherwise,
+        };
+        if (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            message = $"TLS handshake failed: {message} (is the server at {url.Authority} speaking HTTPS? an http:// server answers a TLS hello with plain text)";
+        }
+        return new CliError($"{url}: {message}", exitCode);
+    }
+
+    /// <summary>The URL, or why it is not one this command fetches: the scheme, the port, or the syntax.</summary>
     private static Uri ReadUrl(string? text)
     {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        if (Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
         {
-            throw CliError.Usage($"http-get: '{text}' is not an http:// or https:// URL");
+            if (url.Port == 0)
+            {
+                throw CliError.Usage($"'{text}': port 0 out of range (1 to 65535)");
+            }
+            return url;
         }
-        return url;
+        if (UrlParts().Match(text ?? "") is { Success: true } parts)
+        {
+            string scheme = parts.Groups["scheme"].Value;
+            if (!scheme.Equals(Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase) && !scheme.Equals(Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+            {
+                throw CliError.Usage($"'{text}': scheme '{scheme}' is not supported (http:// or https://)");
+            }
+            if (parts.Groups["port"] is { Success: true } port && !(int.TryParse(port.Value, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is >= 1 and <= ushort.MaxValue))
+            {
+                throw CliError.Usage($"'{text}': port {port.Value} out of range (1 to 65535)");
+            }
+        }
+        throw CliError.Usage($"'{text}' is not an http:// or https:// URL");
+    }
+
+    /// <summary>scheme://authority with the port, when there is one, as written (to say which part is wrong).</summary>
+    [GeneratedRegex(@"^(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*)(?::(?<port>[^/?#]*))?")]
+    private static partial Regex UrlParts();
+
+    /// <summary>Refuses, before the stack starts, an <c>-o</c> that cannot be a file: a directory, or one in a directory that does not exist.</summary>
+    private static void CheckOutputPath(string path)
+    {
+        if (path.Length == 0)
+        {
+            throw CliError.Usage("--output: the file name is empty");
+        }
+        if (Directory.Exists(path))
+        {
+            throw CliError.Usage($"--output: '{path}' is a directory (give a file name in it)");
+        }
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw CliError.Usage($"--output: directory '{directory}' does not exist");
+        }
     }
 
     /// <summary>The name server: <c>--dns</c>, else <paramref name="fallback"/> (the gateway, as <c>usrnet dig</c> asks; none with DHCP, whose lease names them).</summary>
@@ -131,7 +213,7 @@ internal static class HttpGetCommand
         }
         if (!Ipv4Address.TryParse(text, out Ipv4Address server) || !server.IsUnicast)
         {
-            throw CliError.Usage($"http-get: --dns: '{text}' is not a unicast IPv4 address");
+            throw CliError.Usage($"--dns: '{text}' is not a unicast IPv4 address");
         }
         return server;
     }
@@ -148,8 +230,12 @@ internal static class HttpGetCommand
         }
     }
 
-    /// <summary>One line for a failed request: what the connection said, in the words <c>tcp-cat</c> uses.</summary>
-    private static string Describe(Exception? e)
+    /// <summary>
+    /// One line for a failed request: what the connection said, in the words <c>tcp-cat</c> uses, or the
+    /// innermost exception's own message (never "see inner exception"); and curl's exit code when a
+    /// socket error decides it.
+    /// </summary>
+    private static (string Message, int? ExitCode) Describe(Exception? e)
     {
         for (Exception? inner = e; inner is not null; inner = inner.InnerException)
         {
@@ -158,13 +244,20 @@ internal static class HttpGetCommand
                 return socket.SocketErrorCode switch
                 {
                     // The resolver's messages name the host and the DNS outcome (NXDOMAIN, SERVFAIL, timeout…).
-                    SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => $"could not resolve host {socket.Message}",
-                    SocketError.AddressFamilyNotSupported => socket.Message,
-                    _ => TcpCatCommand.Describe(socket.SocketErrorCode),
+                    SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => ($"could not resolve host {socket.Message}", CouldNotResolveHostExitCode),
+                    SocketError.AddressFamilyNotSupported => (socket.Message, CouldNotConnectExitCode),
+                    SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut
+                        => (TcpCatCommand.Describe(socket.SocketErrorCode), CouldNotConnectExitCode),
+                    _ => (TcpCatCommand.Describe(socket.SocketErrorCode), null),
                 };
             }
         }
-        return e?.Message ?? "failed";
+        Exception? innermost = e;
+        while (innermost?.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+        return (innermost?.Message.TrimEnd('.') ?? "failed", null);
     }
 
     /// <summary>

@@ -24,43 +24,52 @@ internal static class PingCommand
         Option<double> interval = new("-i") { Description = "seconds between requests (default 1)", HelpName = "INTERVAL", DefaultValueFactory = _ => 1.0 };
         Option<int> ttl = new("-t") { Description = "IP time to live (default 64)", HelpName = "TTL", DefaultValueFactory = _ => Ipv4Header.DefaultTimeToLive };
         Option<double?> deadline = new("-w") { Description = "stop after DEADLINE seconds, whatever was sent or received", HelpName = "DEADLINE" };
-        Command command = new("ping", "Send ICMP echo requests from the stack and print the replies, like iputils ping")
+        Option<bool> quiet = new("-q") { Description = "print only the first line and the statistics, as iputils ping -q" };
+        Option<bool> numeric = new("-n") { Description = "numeric output only (always so: no names are resolved; accepted as iputils spells it)" };
+        Option<bool> ipv4 = new("-4") { Description = "IPv4 only (always so; accepted as iputils spells it)" };
+        Option<bool> ipv6 = new("-6") { Description = "IPv6: refused, the stack speaks IPv4 only" };
+        Command command = new("ping", "Send ICMP echo requests from the stack and print the replies, like iputils ping (which flags it takes: see --help)")
         {
-            destination, count, size, timeout, interval, ttl, deadline,
+            destination, count, size, timeout, interval, ttl, deadline, quiet, numeric, ipv4, ipv6,
         };
         stack.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(ipv6))
+            {
+                throw CliError.Usage(parse.GetValue(ipv4) ? "-4 and -6 are mutually exclusive" : "-6: IPv6 not supported yet (the stack speaks IPv4 only)");
+            }
             StackSettings settings = stack.Read(parse);
-            Ipv4Address target = CommandLineValues.Destination("ping", parse.GetValue(destination));
+            Ipv4Address target = CommandLineValues.Destination(parse.GetValue(destination), settings.Address, CommandLineValues.PingBroadcastRefusal);
             int? n = parse.GetValue(count);
             if (n is <= 0)
             {
-                throw CliError.Usage($"ping: -c: bad number of packets to transmit: {n}");
+                throw CliError.Usage($"-c: bad number of packets to transmit: {n}");
             }
             int length = parse.GetValue(size);
             if (length is < 0 or > UdpHeader.MaxPayloadLength)
             {
-                throw CliError.Usage($"ping: -s: invalid argument: '{length}': out of range: 0 <= value <= {UdpHeader.MaxPayloadLength}");
+                throw CliError.Usage($"-s: invalid argument: '{length}': out of range: 0 <= value <= {UdpHeader.MaxPayloadLength}");
             }
             int t = parse.GetValue(ttl);
             if (t is < 1 or > 255)
             {
-                throw CliError.Usage($"ping: -t: invalid argument: '{t}': out of range: 1 <= value <= 255");
+                throw CliError.Usage($"-t: invalid argument: '{t}': out of range: 1 <= value <= 255");
             }
             Options options = new(
                 target, n, length,
                 CommandLineValues.Seconds("-W", parse.GetValue(timeout) ?? DefaultLingerSeconds),
                 CommandLineValues.Seconds("-i", parse.GetValue(interval)),
                 (byte)t,
-                parse.GetValue(deadline) is double d ? CommandLineValues.Seconds("-w", d) : null);
+                parse.GetValue(deadline) is double d ? CommandLineValues.Seconds("-w", d) : null,
+                parse.GetValue(quiet));
             using StackHost host = StackHost.Start(settings);
             return Run(host, options, Console.Out);
         });
         return command;
     }
 
-    internal sealed record Options(Ipv4Address Target, int? Count, int Size, TimeSpan Linger, TimeSpan Interval, byte TimeToLive, TimeSpan? Deadline);
+    internal sealed record Options(Ipv4Address Target, int? Count, int Size, TimeSpan Linger, TimeSpan Interval, byte TimeToLive, TimeSpan? Deadline, bool Quiet = false);
 
     internal static int Run(StackHost host, Options o, TextWriter output)
     {
@@ -129,12 +138,18 @@ internal static class PingCommand
                         rttMin = Math.Min(rttMin, ms);
                         rttMax = Math.Max(rttMax, ms);
                     }
-                    output.WriteLine($"{length} bytes from {source}: icmp_seq={seq} ttl={ttl} time={CommandLineValues.Milliseconds(ms)} ms{(duplicate ? " (DUP!)" : "")}");
+                    if (!o.Quiet)
+                    {
+                        output.WriteLine($"{length} bytes from {source}: icmp_seq={seq} ttl={ttl} time={CommandLineValues.Milliseconds(ms)} ms{(duplicate ? " (DUP!)" : "")}");
+                    }
                 }
                 else if (icmp.IsError && TryQuotedSequence(message, out ushort errorSeq))
                 {
                     errors++;
-                    output.WriteLine($"From {source} icmp_seq={errorSeq} {Describe(icmp)}");
+                    if (!o.Quiet)
+                    {
+                        output.WriteLine($"From {source} icmp_seq={errorSeq} {Describe(icmp)}");
+                    }
                 }
             }
             now = Instant.Now;

@@ -27,7 +27,7 @@ internal static class ServeCommand
     /// <summary>The status page's path.</summary>
     public const string StatusPath = "/usrnet/status";
 
-    /// <summary>How long connections in progress get to finish after SIGINT/SIGTERM (System.CommandLine waits 2 s).</summary>
+    /// <summary>How long connections in progress get to finish after SIGINT/SIGTERM.</summary>
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(1);
 
     public static Command Create()
@@ -45,19 +45,22 @@ internal static class ServeCommand
         {
             StackSettings settings = stack.Read(parse);
             int p = parse.GetValue(port);
-            ushort listenPort = p == 0 ? (ushort)0 : CommandLineValues.Port("serve", p);
+            if (p is < 0 or > ushort.MaxValue)
+            {
+                throw CliError.Usage($"PORT: {p} out of range (0 to 65535; 0 picks any free port)");
+            }
+            ushort listenPort = (ushort)p;
             string? directory = parse.GetValue(root) is string r ? ReadRoot(r) : null;
-            using TerminationSignals signals = new();
-            using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Token);
+            using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, TerminationSignals.Token);
             bool leased = parse.GetValue(dhcp);
             if (leased)
             {
-                stack.RefuseStaticAddress(parse, "serve --dhcp");
+                stack.RefuseStaticAddress(parse);
             }
             await using NetworkStack network = StackDevice.StartNetworkStack(settings, dhcp: leased ? new DhcpClientOptions() : null);
             if (leased)
             {
-                await StackDevice.WaitForLeaseAsync(network, "serve", Console.Out, stop.Token).ConfigureAwait(false);
+                await StackDevice.WaitForLeaseAsync(network, Console.Out, stop.Token).ConfigureAwait(false);
             }
             return await RunAsync(network, listenPort, directory, Console.Out, stop.Token).ConfigureAwait(false);
         });
@@ -78,7 +81,7 @@ internal static class ServeCommand
         }
         catch (IOException e)
         {
-            throw new CliError($"serve: {e.Message}"); // Kestrel's "Failed to bind to address …" and why
+            throw new CliError($"{e.Message}"); // Kestrel's "Failed to bind to address …" and why
         }
         // Kestrel reports the endpoint it bound (0.0.0.0, and the port chosen for 0); print the one to browse.
         // StartAsync returns once Kestrel listens on the stack: from here a connection is accepted.

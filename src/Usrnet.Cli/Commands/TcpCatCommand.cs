@@ -26,8 +26,8 @@ internal static class TcpCatCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            Ipv4Address target = CommandLineValues.Destination("tcp-cat", parse.GetValue(address));
-            ushort p = CommandLineValues.Port("tcp-cat", parse.GetValue(port));
+            Ipv4Address target = CommandLineValues.Destination(parse.GetValue(address), settings.Address);
+            ushort p = CommandLineValues.Port(parse.GetValue(port));
             using StackHost host = StackHost.Start(settings);
             using Stream stdin = Console.OpenStandardInput();
             using Stream stdout = Console.OpenStandardOutput();
@@ -75,7 +75,7 @@ internal static class TcpCatCommand
                 {
                     if (socket.TryTakeError(out SocketError error))
                     {
-                        throw new CliError($"tcp-cat: {remote}: {Describe(error)}");
+                        throw new CliError($"{remote}: {Describe(error)}");
                     }
                     break;
                 }
@@ -121,7 +121,7 @@ internal static class TcpCatCommand
         }
         catch (SocketException e)
         {
-            throw new CliError($"tcp-cat: {remote}: {Describe(e.SocketErrorCode)}");
+            throw new CliError($"{remote}: {Describe(e.SocketErrorCode)}");
         }
         finally
         {

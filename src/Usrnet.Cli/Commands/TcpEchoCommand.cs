@@ -21,11 +21,11 @@ internal static class TcpEchoCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            ushort p = CommandLineValues.Port("tcp-echo", parse.GetValue(port));
+            ushort p = CommandLineValues.Port(parse.GetValue(port));
             int b = parse.GetValue(backlog);
             if (b < 1)
             {
-                throw CliError.Usage($"tcp-echo: --backlog must be at least 1");
+                throw CliError.Usage($"--backlog must be at least 1");
             }
             using StackHost host = StackHost.Start(settings);
             return Run(host, settings, p, b, parse.GetValue(quiet), Console.Out);
@@ -42,7 +42,7 @@ internal static class TcpEchoCommand
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            throw new CliError($"tcp-echo: port {port} is already in use");
+            throw new CliError($"port {port} is already in use");
         }
         output.WriteLine($"{Readiness.Listening(settings.Address.Address, port, "tcp")}, echo (RFC 862); Ctrl-C to stop");
         output.Flush();

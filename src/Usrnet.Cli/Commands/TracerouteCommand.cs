@@ -32,26 +32,26 @@ internal static class TracerouteCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            Ipv4Address target = CommandLineValues.Destination("traceroute", parse.GetValue(destination));
+            Ipv4Address target = CommandLineValues.Destination(parse.GetValue(destination), settings.Address);
             int length = parse.GetValue(packetLength);
             int hops = parse.GetValue(maxTtl);
             int perHop = parse.GetValue(probes);
             int basePort = parse.GetValue(port);
             if (length is < Ipv4Header.Length + UdpHeader.Length or > Ipv4Packet.MaxLength)
             {
-                throw CliError.Usage($"traceroute: packet length {length} out of range ({Ipv4Header.Length + UdpHeader.Length} to {Ipv4Packet.MaxLength})");
+                throw CliError.Usage($"packet length {length} out of range ({Ipv4Header.Length + UdpHeader.Length} to {Ipv4Packet.MaxLength})");
             }
             if (hops is < 1 or > 255)
             {
-                throw CliError.Usage($"traceroute: -m: max hops {hops} out of range (1 to 255)");
+                throw CliError.Usage($"-m: max hops {hops} out of range (1 to 255)");
             }
             if (perHop is < 1 or > 10)
             {
-                throw CliError.Usage($"traceroute: -q: no more than 10 probes per hop ({perHop})");
+                throw CliError.Usage($"-q: {perHop} probes per hop out of range (1 to 10)");
             }
             if (basePort < 1 || basePort + hops * perHop > ushort.MaxValue)
             {
-                throw CliError.Usage($"traceroute: -p: port {basePort} out of range");
+                throw CliError.Usage($"-p: port {basePort} out of range (1 to {ushort.MaxValue - hops * perHop}: each of the {hops} x {perHop} probes takes the next port)");
             }
             TimeSpan waitTime = CommandLineValues.Seconds("-w", parse.GetValue(wait));
             using StackHost host = StackHost.Start(settings);

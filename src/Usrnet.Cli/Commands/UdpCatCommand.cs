@@ -25,8 +25,8 @@ internal static class UdpCatCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            Ipv4Address target = CommandLineValues.Destination("udp-cat", parse.GetValue(address));
-            ushort p = CommandLineValues.Port("udp-cat", parse.GetValue(port));
+            Ipv4Address target = CommandLineValues.Destination(parse.GetValue(address), settings.Address);
+            ushort p = CommandLineValues.Port(parse.GetValue(port));
             TimeSpan linger = CommandLineValues.Seconds("-w", parse.GetValue(wait));
             using StackHost host = StackHost.Start(settings);
             return Run(host, new Ipv4Endpoint(target, p), linger, Console.In, Console.Out);
@@ -85,7 +85,7 @@ internal static class UdpCatCommand
             output.Flush();
             if (socket.TryTakeError(out SocketError error))
             {
-                throw new CliError($"udp-cat: {remote}: {Describe(error)}");
+                throw new CliError($"{remote}: {Describe(error)}");
             }
             if (endOfInput && (received >= sent || Instant.Now >= lingerUntil))
             {

@@ -17,7 +17,7 @@ internal static class UdpEchoCommand
         command.SetAction(parse =>
         {
             StackSettings settings = stack.Read(parse);
-            ushort p = CommandLineValues.Port("udp-echo", parse.GetValue(port));
+            ushort p = CommandLineValues.Port(parse.GetValue(port));
             using StackHost host = StackHost.Start(settings);
             return Run(host, settings, p, Console.Out);
         });
@@ -33,7 +33,7 @@ internal static class UdpEchoCommand
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            throw new CliError($"udp-echo: port {port} is already in use");
+            throw new CliError($"port {port} is already in use");
         }
         output.WriteLine($"{Readiness.Listening(settings.Address.Address, port, "udp")}, echo (RFC 862); Ctrl-C to stop");
         output.Flush();

@@ -30,7 +30,7 @@ internal static class UpCommand
             {
                 if (parse.GetValue(hostName) is not null)
                 {
-                    throw CliError.Usage("up: --hostname needs --dhcp");
+                    throw CliError.Usage("--hostname needs --dhcp");
                 }
                 using StackHost host = StackHost.Start(settings);
                 string via = settings.Gateway is { } g ? $", via {g}" : "";
@@ -40,7 +40,7 @@ internal static class UpCommand
                 PrintCounters(host.Interface.Counters, Console.Out);
                 return 0;
             }
-            stack.RefuseStaticAddress(parse, "up --dhcp");
+            stack.RefuseStaticAddress(parse);
             DhcpClientOptions options = DhcpCommand.ReadOptions(parse.GetValue(hostName));
             using (StackHost host = StackHost.Start(settings, withAddress: false))
             {

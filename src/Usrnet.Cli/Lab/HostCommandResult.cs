@@ -13,17 +13,17 @@ public sealed record HostCommandResult(IReadOnlyList<string> Argv, int ExitCode,
 
     /// <summary>Returns this result when the command succeeded.</summary>
     /// <exception cref="CliError">It failed: one line with the command and the first line of its stderr.</exception>
-    public HostCommandResult EnsureSuccess(string what)
+    public HostCommandResult EnsureSuccess()
     {
         if (TimedOut)
         {
-            throw new CliError($"{what}: '{CommandLine}' did not finish in time");
+            throw new CliError($"'{CommandLine}' did not finish in time");
         }
         if (ExitCode != 0)
         {
             string reason = StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
                 ?? $"exit code {ExitCode}";
-            throw new CliError($"{what}: '{CommandLine}' failed: {reason}");
+            throw new CliError($"'{CommandLine}' failed: {reason}");
         }
         return this;
     }

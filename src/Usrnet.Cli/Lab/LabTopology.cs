@@ -127,7 +127,7 @@ public sealed class LabTopology
     /// <exception cref="CliError">The lab could not be built; the message says why.</exception>
     public void Create()
     {
-        RequireRoot("lab up");
+        RequireRoot();
         foreach (string ns in new[] { Namespace, FarNamespace })
         {
             if (NamespaceExists(ns))
@@ -139,7 +139,7 @@ public sealed class LabTopology
         {
             foreach (IReadOnlyList<string> command in CreateCommands())
             {
-                HostCommand.Run(command, CommandTimeout).EnsureSuccess("lab up");
+                HostCommand.Run(command, CommandTimeout).EnsureSuccess();
             }
         }
         catch
@@ -162,8 +162,8 @@ public sealed class LabTopology
             {
                 continue;
             }
-            RequireRoot("lab down");
-            HostCommand.Run(["ip", "netns", "del", ns], CommandTimeout).EnsureSuccess("lab down");
+            RequireRoot();
+            HostCommand.Run(["ip", "netns", "del", ns], CommandTimeout).EnsureSuccess();
             removed.Add(ns);
         }
         return removed;
@@ -181,11 +181,11 @@ public sealed class LabTopology
         }
     }
 
-    private static void RequireRoot(string what)
+    private static void RequireRoot()
     {
         if (!Environment.IsPrivilegedProcess)
         {
-            throw new CliError($"{what} needs root (network namespaces and TAP devices need CAP_NET_ADMIN); run it with sudo");
+            throw new CliError($"needs root (network namespaces and TAP devices need CAP_NET_ADMIN); run it with sudo");
         }
     }
 }

@@ -12,6 +12,7 @@ namespace Usrnet.LabTests;
 public sealed partial class BackgroundProcess : IAsyncDisposable
 {
     private const int SignalTerminate = 15; // SIGTERM on Linux
+    private const int SignalInterrupt = 2; // SIGINT on Linux: what Ctrl-C sends
     private static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(5);
 
     private readonly Process _process;
@@ -140,6 +141,16 @@ public sealed partial class BackgroundProcess : IAsyncDisposable
             await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
         return await CompleteAsync(timedOut: killed).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends SIGINT (a user's Ctrl-C) and waits up to <paramref name="timeout"/> for the process to exit; then kills it (the result says TimedOut).</summary>
+    public Task<ProcessResult> InterruptAsync(TimeSpan timeout)
+    {
+        if (!HasExited)
+        {
+            _ = Kill(_process.Id, SignalInterrupt);
+        }
+        return WaitForExitAsync(timeout);
     }
 
     /// <inheritdoc/>

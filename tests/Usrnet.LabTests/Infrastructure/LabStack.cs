@@ -40,6 +40,17 @@ public static class LabStack
         return ended;
     }
 
+    /// <summary>Exit code of a usrnet command stopped by SIGTERM: 128 + 15, with one line <c>usrnet: COMMAND: interrupted</c>.</summary>
+    public const int SigtermExitCode = 143;
+
+    /// <summary>Asserts that a usrnet command ended by SIGTERM as every command does: exit code 143 and a last stderr line <c>usrnet: … interrupted</c>.</summary>
+    public static void AssertStoppedBySigterm(ProcessResult result)
+    {
+        Assert.True(result.ExitCode == SigtermExitCode, $"exit code {result.ExitCode}, not {SigtermExitCode} after SIGTERM: {result}");
+        string last = result.StandardError.TrimEnd('\n').Split('\n')[^1];
+        Assert.Matches(@"^usrnet: [a-z -]+: interrupted$", last);
+    }
+
     /// <summary>Asserts that a process wrote no .NET exception or stack trace.</summary>
     public static void AssertNoException(ProcessResult result)
     {
