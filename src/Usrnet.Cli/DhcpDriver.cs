@@ -68,6 +68,27 @@ internal static class DhcpDriver
         return address;
     }
 
+    /// <summary>
+    /// What the client waits for in <paramref name="state"/>, as one line for stderr, so a wait of seconds
+    /// is never silent (without <c>--verbose</c>); null for the states that wait for nothing.
+    /// </summary>
+    public static string? DescribeWait(DhcpState state, DhcpClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return state switch
+        {
+            DhcpState.Selecting => "usrnet: DHCPDISCOVER sent, waiting for an offer",
+            DhcpState.Requesting => "usrnet: offer taken, DHCPREQUEST sent, waiting for the server's DHCPACK",
+            DhcpState.Rebooting => "usrnet: DHCPREQUEST for the remembered address sent (INIT-REBOOT), waiting for DHCPACK",
+            DhcpState.Probing when options.ProbeCount > 0 =>
+                $"usrnet: DHCPACK received; probing the address for conflicts with ARP (RFC 5227), up to {Seconds(MaxProbeTime(options))}",
+            _ => null,
+        };
+    }
+
+    /// <summary>The longest the RFC 5227 check takes: PROBE_WAIT, the probes PROBE_MAX apart, then ANNOUNCE_WAIT.</summary>
+    private static TimeSpan MaxProbeTime(DhcpClientOptions o) => o.ProbeWait + (o.ProbeMaxInterval * (o.ProbeCount - 1)) + o.AnnounceWait;
+
     /// <summary><c>10.0.0.157/24 via 10.0.0.101 lease 120 s</c>.</summary>
     public static string Describe(DhcpConfiguration c)
     {

@@ -109,6 +109,9 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
     public static async Task WaitForLeaseAsync(NetworkStack stack, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(log);
+        log.WriteLine($"usrnet: asking for an address by DHCP, up to {DhcpDriver.Seconds(LeaseTimeout)}");
+        log.Flush();
         try
         {
             await stack.WaitForAddressAsync(cancellationToken).WaitAsync(LeaseTimeout, cancellationToken).ConfigureAwait(false);

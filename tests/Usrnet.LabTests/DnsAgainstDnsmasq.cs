@@ -64,6 +64,22 @@ public sealed partial class DnsAgainstDnsmasq(ITestOutputHelper output)
     }
 
     [LabFact(Dnsmasq.Tool, "dig")]
+    public async Task DigsOwnSyntaxAsksTheServerAfterTheAtSign()
+    {
+        await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);
+        await using Dnsmasq dns = await Dnsmasq.StartAsync(lab, [$"--host-record=six.{Domain},10.0.1.3,fd00::3"]);
+
+        // --gateway none: the only server is the one after @, as dig's syntax says; the type as a word, +short and +tries.
+        ProcessResult six = await UsrnetDigAsync(lab, "--gateway", "none", $"@{Server}", $"six.{Domain}", "AAAA", "+short", "+tries=2");
+        ProcessResult kernelSix = await KernelDigAsync(lab, "+short", $"six.{Domain}", "AAAA");
+
+        Assert.True(six.Succeeded, six.ToString());
+        Assert.Equal(kernelSix.StandardOutput, six.StandardOutput);
+        Assert.Equal("fd00::3\n", six.StandardOutput);
+        Assert.Equal("udp", Transport(six, Server));
+    }
+
+    [LabFact(Dnsmasq.Tool, "dig")]
     public async Task CnameIsPrintedAsDigDoesAndFollowedToTheAddress()
     {
         await using Lab lab = await Lab.CreateAsync(output, tag: LabTag);

@@ -38,6 +38,39 @@ public sealed class LabCommandTests(ITestOutputHelper output)
         }
     }
 
+    [LabFact(LabScripts.Python)]
+    public async Task LabDownStopsWhatStillRunsInTheLabAndSaysSo()
+    {
+        LabRequirement.ThrowIfMissing(LabScripts.Python);
+        string ns = Lab.UniqueNamespaceName("lcs");
+        LabTopology topology = new(ns);
+        try
+        {
+            (await Run(["lab", "up", "--ns", ns])).EnsureSuccess();
+            // A stack holding the tap, and a server in the far namespace, as the README's steps leave them.
+            await using BackgroundProcess stack = HostProcess.StartBackground(["ip", "netns", "exec", ns, .. UsrnetCli.Command(["up"])]);
+            Assert.True(await stack.WaitForOutputAsync(" on tap0 up", LabStack.StartTimeout), stack.ToString() + stack.StandardError);
+            await using BackgroundProcess server = HostProcess.StartBackground(["ip", "netns", "exec", topology.FarNamespace, LabScripts.Python, "-u", "-m", "http.server", "8000", "--bind", LabTopology.FarAddress.ToString()]);
+            Assert.True(await server.WaitForOutputAsync("Serving HTTP", TimeSpan.FromSeconds(20)), server.StandardError);
+
+            ProcessResult down = await Run(["lab", "down", "--ns", ns]);
+
+            Assert.True(down.Succeeded, down.ToString());
+            Assert.Matches($@"^lab down: stopped the processes still running in the lab: \d+ \(dotnet\), \d+ \(python3?[^)]*\)\nlab down: removed {ns}, {topology.FarNamespace}\n$", down.StandardOutput);
+            // Both ended by the SIGTERM, not left running in a namespace with no name.
+            ProcessResult stackEnded = await stack.WaitForExitAsync(TimeSpan.FromSeconds(1));
+            ProcessResult serverEnded = await server.WaitForExitAsync(TimeSpan.FromSeconds(1));
+            Assert.False(stackEnded.TimedOut, $"the stack still runs: {stackEnded}");
+            Assert.False(serverEnded.TimedOut, $"the far server still runs: {serverEnded}");
+            Assert.Equal(143, stackEnded.ExitCode);
+            Assert.DoesNotContain(ns, await Lab.ListNamespacesAsync());
+        }
+        finally
+        {
+            topology.Delete();
+        }
+    }
+
     [LabFact]
     public async Task LabUpRefusesAnExistingNamespaceAndSaysHowToRemoveIt()
     {

@@ -43,7 +43,7 @@ internal static class BenchSynCommand
             int total = parse.GetValue(syns);
             if (total < Batch)
             {
-                throw CliError.Usage($"bench syn: --syns must be at least {Batch}");
+                throw CliError.Usage($"--syns must be at least {Batch}");
             }
             return Run(total, Console.Out);
         });

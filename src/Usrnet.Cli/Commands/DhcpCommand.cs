@@ -77,7 +77,7 @@ internal static class DhcpCommand
                 default:
                     break;
             }
-        });
+        }, state => ReportWait(state, options));
         if (lease is null)
         {
             // After a signal, Program reports "interrupted" instead of this line.
@@ -90,6 +90,16 @@ internal static class DhcpCommand
         }
         output.Flush();
         return 0;
+    }
+
+    /// <summary>Says on stderr what the client now waits for (<see cref="DhcpDriver.DescribeWait"/>).</summary>
+    internal static void ReportWait(DhcpState state, DhcpClientOptions options)
+    {
+        if (DhcpDriver.DescribeWait(state, options) is string line)
+        {
+            Console.Error.WriteLine(line);
+            Console.Error.Flush();
+        }
     }
 
     private static void Print(DhcpConfiguration c, TextWriter output)

@@ -50,13 +50,18 @@ internal static class LabCommand
     private static Command CreateDown()
     {
         Option<string> ns = NamespaceOption();
-        Command down = new("down", $"Remove namespaces NS and NS{LabTopology.FarSuffix} (and the tap and veth in them). Succeeds when they are already gone.")
+        Command down = new("down", $"Stop the processes still running in NS and NS{LabTopology.FarSuffix} (SIGTERM, SIGKILL after {LabTopology.StopGrace.TotalSeconds} s), then remove the namespaces (and the tap and veth in them). Succeeds when they are already gone.")
         {
             ns,
         };
         down.SetAction(parse =>
         {
             LabTopology topology = Describe(parse.GetValue(ns), LabTopology.DefaultTapName);
+            IReadOnlyList<string> stopped = topology.StopProcesses();
+            if (stopped.Count > 0)
+            {
+                Console.WriteLine($"lab down: stopped the processes still running in the lab: {string.Join(", ", stopped)}");
+            }
             IReadOnlyList<string> removed = topology.Delete();
             Console.WriteLine(removed.Count == 0 ? $"lab down: no lab in {topology.Namespace}" : $"lab down: removed {string.Join(", ", removed)}");
             return 0;

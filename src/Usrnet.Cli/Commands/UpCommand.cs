@@ -79,6 +79,7 @@ internal static class UpCommand
             output.Flush();
         }, state =>
         {
+            DhcpCommand.ReportWait(state, options);
             if (client.Lease is { } lease && state is DhcpState.Renewing or DhcpState.Rebinding)
             {
                 output.WriteLine(state == DhcpState.Renewing

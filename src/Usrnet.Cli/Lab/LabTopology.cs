@@ -150,6 +150,82 @@ public sealed class LabTopology
         }
     }
 
+    /// <summary>How long processes in the lab get after SIGTERM before SIGKILL (a stack closing its connections lingers 2 s).</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan StopPollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Stops every process still running in either namespace (a stack holding the tap, a server in the
+    /// far namespace), which removing the namespace would leave running with no name to reach it by:
+    /// SIGTERM, then SIGKILL for those still there after <see cref="StopGrace"/>.
+    /// </summary>
+    /// <returns>What was stopped, one entry a process: <c>1234 (dotnet)</c>, with <c>killed</c> when SIGKILL was needed.</returns>
+    /// <exception cref="CliError">Not root, or the processes could not be listed.</exception>
+    public IReadOnlyList<string> StopProcesses()
+    {
+        List<int> pids = [];
+        foreach (string ns in new[] { Namespace, FarNamespace })
+        {
+            if (NamespaceExists(ns))
+            {
+                RequireRoot();
+                string listed = HostCommand.Run(["ip", "netns", "pids", ns], CommandTimeout).EnsureSuccess().StandardOutput;
+                pids.AddRange(listed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))
+                    .Where(p => p != Environment.ProcessId)); // "ip netns exec NS usrnet lab down" runs inside it
+            }
+        }
+        if (pids.Count == 0)
+        {
+            return [];
+        }
+        Dictionary<int, string> names = pids.Distinct().ToDictionary(p => p, ProcessName);
+        Signal("-TERM", names.Keys);
+        Instant deadline = Instant.Now + StopGrace;
+        while (names.Keys.Any(IsRunning) && Instant.Now < deadline)
+        {
+            Thread.Sleep(StopPollInterval);
+        }
+        List<int> stubborn = [.. names.Keys.Where(IsRunning)];
+        Signal("-KILL", stubborn);
+        return [.. names.Select(p => $"{p.Key} ({p.Value}{(stubborn.Contains(p.Key) ? ", killed" : "")})")];
+    }
+
+    private static void Signal(string signal, IEnumerable<int> pids)
+    {
+        List<string> argv = ["kill", signal, .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        if (argv.Count > 2)
+        {
+            HostCommand.Run(argv, CommandTimeout); // a process that exited meanwhile makes kill fail: nothing to do
+        }
+    }
+
+    /// <summary>True while the process exists and is not a zombie waiting for its parent.</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static string ProcessName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "exited";
+        }
+    }
+
     /// <summary>Removes both namespaces (and with them the tap and the veth pair). Idempotent.</summary>
     /// <returns>The namespaces that were removed.</returns>
     /// <exception cref="CliError">A namespace exists and could not be removed.</exception>

@@ -146,10 +146,7 @@ public sealed partial class BackgroundProcess : IAsyncDisposable
     /// <summary>Sends SIGINT (a user's Ctrl-C) and waits up to <paramref name="timeout"/> for the process to exit; then kills it (the result says TimedOut).</summary>
     public Task<ProcessResult> InterruptAsync(TimeSpan timeout)
     {
-        if (!HasExited)
-        {
-            _ = Kill(_process.Id, SignalInterrupt);
-        }
+        _ = Signal(SignalInterrupt);
         return WaitForExitAsync(timeout);
     }
 
