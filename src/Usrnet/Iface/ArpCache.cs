@@ -133,13 +133,14 @@ public sealed class ArpCache
         }
         if (e.Parked.Count >= _options.MaxParkedPerEntry)
         {
-            host.NeighborUnreachable(now, frame);
+            // RFC 1122 §2.3.2.2: keep the latest packet. Like Linux (neigh's unres_qlen), the oldest makes
+            // room, unannounced: the neighbour has not failed, so reporting "host unreachable" would end
+            // connects in SYN-SENT (RFC 5461 §4.1) that a retransmission would complete.
+            host.ParkedFrameDropped(e.Parked.Dequeue());
+            ParkedCount--;
         }
-        else
-        {
-            e.Parked.Enqueue(frame);
-            ParkedCount++;
-        }
+        e.Parked.Enqueue(frame);
+        ParkedCount++;
         if (e.NextRequestAt <= now)
         {
             SendRequest(now, address, e, host);

@@ -15,7 +15,10 @@ public sealed record ArpCacheOptions
     /// <summary>Requests sent for one address before giving up (3).</summary>
     public int MaxRequests { get; init; } = 3;
 
-    /// <summary>Packets parked per unresolved address; more are dropped (RFC 1122 §2.3.2.2 asks for at least one).</summary>
+    /// <summary>
+    /// Packets parked per unresolved address; beyond it the oldest is dropped to park the newest (RFC 1122
+    /// §2.3.2.2 asks to keep at least the latest one).
+    /// </summary>
     public int MaxParkedPerEntry { get; init; } = 64;
 
     /// <summary>Entries in the cache; when full, the oldest entry that is not resolving makes room.</summary>

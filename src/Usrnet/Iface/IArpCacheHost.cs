@@ -17,4 +17,10 @@ internal interface IArpCacheHost
 
     /// <summary>A parked frame whose neighbour never answered: drop it and tell its sender. Takes ownership.</summary>
     void NeighborUnreachable(Instant now, PacketBuffer frame);
+
+    /// <summary>
+    /// The oldest parked frame, pushed out by a newer one while the neighbour still resolves: drop it without
+    /// telling its sender, whose neighbour may yet answer (its transport retransmits). Takes ownership.
+    /// </summary>
+    void ParkedFrameDropped(PacketBuffer frame);
 }

@@ -75,6 +75,12 @@ public sealed partial class Interface
         Transmit(now, frame);
     }
 
+    void IArpCacheHost.ParkedFrameDropped(PacketBuffer frame)
+    {
+        Counters.DroppedNeighborQueueFull++;
+        frame.Dispose();
+    }
+
     void IArpCacheHost.NeighborUnreachable(Instant now, PacketBuffer frame)
     {
         Counters.DroppedNeighborUnreachable++;

@@ -67,6 +67,9 @@ public sealed class InterfaceCounters
     /// <summary>Dropped on the way out: the neighbour did not answer ARP, or too many packets were waiting for it.</summary>
     public long DroppedNeighborUnreachable { get; internal set; }
 
+    /// <summary>Frames pushed out of a full ARP parking queue by newer ones while their neighbour resolved.</summary>
+    public long DroppedNeighborQueueFull { get; internal set; }
+
     /// <summary>Dropped on the way out: no route (off-link destination and no gateway, or no address).</summary>
     public long DroppedNoRoute { get; internal set; }
 
@@ -140,6 +143,7 @@ public sealed class InterfaceCounters
         yield return new(nameof(DroppedNoSocket), DroppedNoSocket);
         yield return new(nameof(DroppedQueueFull), DroppedQueueFull);
         yield return new(nameof(DroppedNeighborUnreachable), DroppedNeighborUnreachable);
+        yield return new(nameof(DroppedNeighborQueueFull), DroppedNeighborQueueFull);
         yield return new(nameof(DroppedNoRoute), DroppedNoRoute);
         yield return new(nameof(DroppedTooBig), DroppedTooBig);
         yield return new(nameof(DroppedTransmitFailed), DroppedTransmitFailed);
@@ -164,6 +168,6 @@ public sealed class InterfaceCounters
 
     /// <summary>Sum of every <c>Dropped…</c> counter.</summary>
     public long TotalDropped => DroppedMalformed + DroppedBadChecksum + DroppedUnknownEtherType + DroppedUnknownProtocol
-        + DroppedNotForUs + DroppedInvalidSource + DroppedSourceRouted + DroppedNoSocket + DroppedQueueFull + DroppedNeighborUnreachable
+        + DroppedNotForUs + DroppedInvalidSource + DroppedSourceRouted + DroppedNoSocket + DroppedQueueFull + DroppedNeighborUnreachable + DroppedNeighborQueueFull
         + DroppedNoRoute + DroppedTooBig + DroppedTransmitFailed + DroppedFragments;
 }

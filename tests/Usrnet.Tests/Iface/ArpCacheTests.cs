@@ -260,7 +260,7 @@ public sealed class ArpCacheTests : IDisposable
     }
 
     [Fact]
-    public void ArpCacheParksAtMostMaxParkedPerEntryFrames()
+    public void ArpCacheParksTheLatestMaxParkedPerEntryFramesAndDropsTheOldestUnannounced()
     {
         var cache = new ArpCache(new ArpCacheOptions { MaxParkedPerEntry = 4 });
 
@@ -269,12 +269,14 @@ public sealed class ArpCacheTests : IDisposable
             cache.Send(At(0), Neighbor, RecordingArpCacheHost.Frame(i), _host);
         }
 
+        // RFC 1122 §2.3.2.2 keeps the latest; the neighbour has not failed, so no sender hears "unreachable".
         Assert.Equal(4, cache.ParkedCount);
-        Assert.Equal([(At(0), 5), (At(0), 6)], _host.Unreachable);
+        Assert.Equal([1, 2], _host.PushedOut);
+        Assert.Empty(_host.Unreachable);
         Assert.Single(_host.Requests);
 
         cache.Update(At(0.5), Neighbor, NeighborMac, create: true, _host);
-        Assert.Equal([1, 2, 3, 4], _host.Transmitted.Select(t => t.Frame));
+        Assert.Equal([3, 4, 5, 6], _host.Transmitted.Select(t => t.Frame));
     }
 
     [Fact]

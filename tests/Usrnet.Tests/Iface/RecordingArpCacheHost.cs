@@ -43,6 +43,14 @@ internal sealed class RecordingArpCacheHost : IArpCacheHost, IDisposable
         _owned.Add(frame);
     }
 
+    public List<int> PushedOut { get; } = [];
+
+    public void ParkedFrameDropped(PacketBuffer frame)
+    {
+        PushedOut.Add(frame.Span[0]);
+        _owned.Add(frame);
+    }
+
     public void Dispose()
     {
         foreach (PacketBuffer frame in _owned)

@@ -35,6 +35,33 @@ public class TcpStackToStackTests
     }
 
     /// <summary>
+    /// More connects at once than ARP parks for one unresolved neighbour (200 SYNs before the first ARP reply,
+    /// as HttpClient opens them): the oldest SYNs are dropped unannounced and retransmitted, so every connect
+    /// completes. Reporting them "host unreachable" would end them in SYN-SENT (RFC 5461 §4.1).
+    /// </summary>
+    [Fact]
+    public void MoreConnectsThanArpParksForOneNeighbourAllComplete()
+    {
+        const int Connects = 200;
+        using TwoStacks net = new();
+        TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
+        listener.Listen(80, backlog: Connects);
+        TcpSocket[] clients = new TcpSocket[Connects];
+        for (int i = 0; i < Connects; i++)
+        {
+            clients[i] = net.A.Sockets.CreateTcpSocket();
+            net.A.Connect(clients[i], new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        }
+
+        Assert.True(
+            net.RunUntil(() => clients.All(c => c.State == TcpState.Established), TimeSpan.FromSeconds(10)),
+            $"established {clients.Count(c => c.State == TcpState.Established)} of {Connects}; {string.Join(", ", clients.GroupBy(c => c.State).Select(g => $"{g.Key} {g.Count()}"))}");
+        Assert.True(net.A.Counters.DroppedNeighborQueueFull > 0, "the parking queue never overflowed: the test proves nothing");
+        Assert.Equal(0, net.A.Counters.DroppedNeighborUnreachable);
+        Assert.Equal(Connects, listener.PendingCount);
+    }
+
+    /// <summary>
     /// Sends <paramref name="data"/> one way (from <paramref name="alreadySent"/> on, the rest having been
     /// queued by the test) while draining the other end; returns what arrived.
     /// </summary>
