@@ -12,10 +12,19 @@ namespace Usrnet.Phy;
 /// </remarks>
 internal sealed class FileDescriptorHandle : SafeHandleMinusOneIsInvalid
 {
-    /// <summary>Creates an invalid handle; the P/Invoke marshaller sets the descriptor.</summary>
-    public FileDescriptorHandle()
+    /// <summary>
+    /// Takes ownership of what a call such as open(2) returned: a descriptor, or -1 on failure (then the
+    /// handle is invalid and errno is still <see cref="System.Runtime.InteropServices.Marshal.GetLastPInvokeError"/>).
+    /// </summary>
+    /// <remarks>
+    /// The calls return a C <c>int</c>; it is widened here with its sign. A SafeHandle returned straight
+    /// from the P/Invoke would take the whole 64-bit return register, in which -1 arrives as 0xFFFFFFFF
+    /// (the upper half zeroed), which is not -1: a failed open would look like a valid descriptor.
+    /// </remarks>
+    public FileDescriptorHandle(int fd)
         : base(ownsHandle: true)
     {
+        SetHandle(fd);
     }
 
     /// <summary>The descriptor number, for calls such as poll(2) that take it inside a struct.</summary>

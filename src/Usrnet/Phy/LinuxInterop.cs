@@ -79,11 +79,18 @@ internal static unsafe partial class LinuxInterop
     [LibraryImport(Libc, EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial uint IfNameToIndex(string name);
 
+    /// <summary>open(2): an invalid handle on failure, errno in <see cref="Marshal.GetLastPInvokeError"/>.</summary>
+    public static FileDescriptorHandle Open(string path, int flags) => new(OpenDescriptor(path, flags));
+
+    /// <summary>eventfd(2): an invalid handle on failure, errno in <see cref="Marshal.GetLastPInvokeError"/>.</summary>
+    public static FileDescriptorHandle EventFd(uint initialValue, int flags) => new(EventFdDescriptor(initialValue, flags));
+
+    // Calls that return a descriptor are bound as returning int and wrapped (see FileDescriptorHandle(int)).
     [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial FileDescriptorHandle Open(string path, int flags);
+    private static partial int OpenDescriptor(string path, int flags);
 
     [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
-    public static partial FileDescriptorHandle EventFd(uint initialValue, int flags);
+    private static partial int EventFdDescriptor(uint initialValue, int flags);
 
     // ioctl is variadic in C; on the x86_64 and arm64 Linux ABIs a variadic pointer or integer argument
     // is passed exactly like a fixed one, so a fixed three-argument binding is correct there.
