@@ -15,7 +15,8 @@ namespace Usrnet.Cli;
 /// stack.AddTo(command);
 /// command.SetAction((parse, ct) => { StackSettings settings = stack.Read(parse); ... });
 /// </code>
-/// The options have no short aliases, so commands keep their tool's (<c>-c</c>, <c>-i</c>, <c>-W</c>...).
+/// The options have no short aliases, so commands keep their tool's (<c>-c</c>, <c>-i</c>, <c>-W</c>...);
+/// a command may add its tool's own (ping and arping: <c>-I</c> for <see cref="Tap"/>).
 /// </summary>
 public sealed class StackOptions
 {

@@ -67,6 +67,30 @@ public sealed class CommandLineSyntaxTests(ITestOutputHelper output)
         AssertRefused(result, "usrnet: udp-echo: PORT: '@/etc/hostname' is not a whole number (see 'usrnet udp-echo --help')");
     }
 
+    [LabFact]
+    public async Task AMissingTapIsToBeMadeInsideANamespaceNeverInTheRootOne()
+    {
+        await using Lab lab = await Lab.CreateAsync(output);
+
+        // -I: iputils' spelling of the interface; tap9 is not in the lab's namespace.
+        ProcessResult ping = await lab.RunUsrnetAsync(["ping", "-I", "tap9", "-c", "1", "10.0.0.101"], TimeSpan.FromSeconds(60));
+        ProcessResult arping = await lab.RunUsrnetAsync(["arping", "-I", "tap9", "-c", "1", "10.0.0.101"], TimeSpan.FromSeconds(60));
+
+        string hint = "tap device 'tap9' does not exist in this network namespace: create the lab with 'sudo usrnet lab up' and run the stack inside it "
+            + "('sudo ip netns exec usrnet usrnet ...'), or create the tap inside a namespace of your own ('ip netns exec NS ip tuntap add dev tap9 mode tap'), never in the root namespace\n";
+        Assert.Equal(1, ping.ExitCode);
+        Assert.Equal("usrnet: ping: " + hint, ping.StandardError);
+        Assert.Equal(1, arping.ExitCode);
+        Assert.Equal("usrnet: arping: " + hint, arping.StandardError);
+    }
+
+    [Fact]
+    public async Task TracerouteTakesLinuxTracerouteNumericFlag()
+    {
+        // -n is accepted (the output always is numeric): the refusal is about the address, not the flag.
+        AssertRefused(await Run(["traceroute", "-n", "10.0.0.255"]), "usrnet: traceroute: 10.0.0.255 is a broadcast address: the stack sends only to one host");
+    }
+
     private static void AssertRefused(ProcessResult result, string line)
     {
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}, not 2: {result}");

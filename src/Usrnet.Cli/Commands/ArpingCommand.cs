@@ -13,6 +13,7 @@ internal static class ArpingCommand
     public static Command Create()
     {
         StackOptions stack = new();
+        stack.Tap.Aliases.Add("-I"); // iputils arping -I INTERFACE
         Argument<string> destination = new("ADDR") { Description = "IPv4 address to resolve" };
         Option<int?> count = new("-c") { Description = "stop after sending COUNT requests (with -w: after COUNT replies)", HelpName = "COUNT" };
         Option<double?> deadline = new("-w") { Description = "stop after DEADLINE seconds", HelpName = "DEADLINE" };

@@ -17,6 +17,7 @@ internal static class PingCommand
     public static Command Create()
     {
         StackOptions stack = new();
+        stack.Tap.Aliases.Add("-I"); // iputils ping -I INTERFACE
         Argument<string> destination = new("ADDR") { Description = "IPv4 address to ping" };
         Option<int?> count = new("-c") { Description = "stop after sending COUNT requests (default: until interrupted)", HelpName = "COUNT" };
         Option<int> size = new("-s") { Description = "bytes of data in each request (default 56: 64-byte ICMP, 84-byte IP packets)", HelpName = "LEN", DefaultValueFactory = _ => 56 };

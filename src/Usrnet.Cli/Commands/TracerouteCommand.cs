@@ -23,10 +23,11 @@ internal static class TracerouteCommand
         Option<int> maxTtl = new("-m") { Description = "largest TTL (hops) probed (default 30)", HelpName = "MAXTTL", DefaultValueFactory = _ => 30 };
         Option<double> wait = new("-w") { Description = "seconds to wait for a probe's answer (default 5)", HelpName = "WAIT", DefaultValueFactory = _ => 5.0 };
         Option<int> probes = new("-q") { Description = "probes per hop (default 3)", HelpName = "PROBES", DefaultValueFactory = _ => 3 };
+        Option<bool> numeric = new("-n") { Description = "numeric addresses (always so: no names are resolved; accepted as Linux traceroute spells it)" };
         Option<int> port = new("-p") { Description = $"destination port of the first probe, incremented per probe (default {DefaultPort})", HelpName = "PORT", DefaultValueFactory = _ => DefaultPort };
         Command command = new("traceroute", "Print the route to a host with UDP probes, like Linux traceroute -n; exits 1 if the host is not reached")
         {
-            destination, packetLength, maxTtl, wait, probes, port,
+            destination, packetLength, maxTtl, wait, probes, port, numeric,
         };
         stack.AddTo(command);
         command.SetAction(parse =>
