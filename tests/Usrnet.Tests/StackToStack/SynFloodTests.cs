@@ -50,7 +50,10 @@ public class SynFloodTests
         Assert.Equal(1, listener.SynCookiesAccepted);
         Assert.Equal(TcpState.Established, client.State);
 
-        // The cookie connection carries data both ways; it runs without window scaling, SACK or timestamps.
+        // The cookie connection carries data both ways, with the options the cookie kept in its timestamp:
+        // timestamps (the MSS less their 12 bytes) and window scaling (a window above 64 KiB).
+        Assert.Equal(1460 - 12, server.Statistics.MaximumSegmentSize);
+        Assert.True(server.Statistics.SendWindow > ushort.MaxValue, $"send window {server.Statistics.SendWindow}");
         client.Send("hello over a cookie"u8);
         net.Settle();
         byte[] buffer = new byte[64];

@@ -155,7 +155,7 @@ public sealed class TcpListenSocket : IDisposable
             ushort window = (ushort)Math.Min(_socketOptions.ReceiveBufferSize, ushort.MaxValue);
             return new TcpHeader(local.Port, remote.Port, cookie, syn.SequenceNumber + 1, TcpFlags.Syn | TcpFlags.Ack, window)
             {
-                Options = new TcpOptions { MaximumSegmentSize = (ushort)Math.Min(routeMss, ushort.MaxValue) },
+                Options = CookieSynAckOptions(now, syn.Options, cookie, routeMss),
             };
         }
         TcpSocket socket = _set.CreateTcpSocket(_socketOptions);
@@ -164,6 +164,29 @@ public sealed class TcpListenSocket : IDisposable
         _halfOpen.Add(socket);
         socket.AcceptSyn(now, local, remote, syn);
         return null;
+    }
+
+    /// <summary>
+    /// The options of a SYN-ACK that carries a cookie: our MSS; and when the SYN has timestamps, ours with
+    /// the SYN's window scale and SACK-permitted in the TSval's low bits (<see cref="TcpSynCookies.EncodeOptions"/>),
+    /// and our own window scale and SACK-permitted as a SYN-RECEIVED connection would offer them.
+    /// </summary>
+    private TcpOptions CookieSynAckOptions(Instant now, in TcpOptions syn, TcpSeqNumber cookie, int routeMss)
+    {
+        TcpOptions options = new() { MaximumSegmentSize = (ushort)Math.Min(routeMss, ushort.MaxValue) };
+        if (!_socketOptions.Timestamps || syn.Timestamps is not { } peerTimestamps)
+        {
+            return options;
+        }
+        byte? scale = _socketOptions.WindowScaling ? syn.WindowScale : null;
+        bool sack = _socketOptions.SelectiveAcknowledgments && syn.SackPermitted;
+        uint value = TcpSynCookies.EncodeOptions(TcpSocket.TimestampClock(now, cookie.Value), scale, sack);
+        return options with
+        {
+            WindowScale = scale is null ? null : (byte)TcpSocket.WindowShiftFor(_socketOptions.ReceiveBufferSize),
+            SackPermitted = sack,
+            Timestamps = (value, peerTimestamps.Value),
+        };
     }
 
     /// <summary>
@@ -178,10 +201,16 @@ public sealed class TcpListenSocket : IDisposable
         {
             return null;
         }
+        byte? scale = null;
+        bool sack = false;
+        if (_socketOptions.Timestamps && ack.Options.Timestamps is { } ts)
+        {
+            TcpSynCookies.DecodeOptions(ts.EchoReply, out scale, out sack);
+        }
         TcpSocket socket = _set.CreateTcpSocket(_socketOptions);
         socket.Listener = this;
         socket.RouteMss = routeMss;
-        socket.AcceptCookie(now, local, remote, ack, mss);
+        socket.AcceptCookie(now, local, remote, ack, mss, scale, sack);
         SynCookiesAccepted++;
         _accepted.Enqueue(socket);
         return socket;

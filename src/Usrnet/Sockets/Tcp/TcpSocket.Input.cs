@@ -38,10 +38,11 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>
-    /// Opens a connection from a returned SYN cookie (RFC 4987 §3.6): ESTABLISHED at once, with the MSS
-    /// the cookie encoded and none of the other SYN options, which a cookie cannot keep.
+    /// Opens a connection from a returned SYN cookie (RFC 4987 §3.6): ESTABLISHED at once, with the MSS the
+    /// cookie encoded and, when the ACK carries timestamps, the window scale and SACK that our SYN-ACK's
+    /// TSval kept (see <see cref="TcpSynCookies"/>); without timestamps, none of them.
     /// </summary>
-    internal void AcceptCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack, int mss)
+    internal void AcceptCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack, int mss, byte? peerWindowScale, bool sackPermitted)
     {
         LocalEndpoint = local;
         RemoteEndpoint = remote;
@@ -54,15 +55,20 @@ public sealed partial class TcpSocket
         _sndNxt = _sndUna;
         _sndMax = _sndUna;
         _recover = _sndUna;
-        _tsOffset = (uint)_iss.Value;
-        _sndMss = Math.Max(1, Math.Min(mss, RouteMss));
-        _cc.SetMss(_sndMss);
-        _cc.SetWindow(Math.Min(_options.InitialWindowSegments * _sndMss, Math.Max(2 * _sndMss, _options.InitialWindowSegments * 1460)));
-        _sndWnd = ack.WindowSize; // no window scaling: the cookie could not keep it
+        _tsOffset = (uint)_iss.Value; // the clock the SYN-ACK's TSval was taken from
+        bool timestamps = ack.Options.Timestamps is not null;
+        NegotiateOptions(new TcpOptions
+        {
+            MaximumSegmentSize = (ushort)Math.Min(mss, ushort.MaxValue),
+            WindowScale = timestamps ? peerWindowScale : null,
+            SackPermitted = timestamps && sackPermitted,
+            Timestamps = ack.Options.Timestamps,
+        });
+        _sndWnd = (long)ack.WindowSize << _sndWndShift; // not a SYN: scaled (RFC 7323 §2.2)
         _maxSndWnd = _sndWnd;
         _sndWl1 = ack.SequenceNumber;
         _sndWl2 = ack.AcknowledgmentNumber;
-        _rcvAdvertisedRight = _rcvNxt + Math.Min(_rx.Free, ushort.MaxValue); // what the SYN-ACK offered
+        _rcvAdvertisedRight = _rcvNxt + Math.Min(_rx.Free, ushort.MaxValue); // what the SYN-ACK offered (unscaled)
         _lastAckSent = _rcvNxt;
         _lastActivity = now;
         State = TcpState.Established;
@@ -652,5 +658,8 @@ public sealed partial class TcpSocket
     /// <summary>RFC 6298 §5.7: the RTO data starts with after a SYN timed out without an RTT sample.</summary>
     private static readonly TimeSpan s_rtoAfterSynTimeout = TimeSpan.FromSeconds(3);
 
-    private uint TimestampNow(Instant now) => unchecked((uint)now.TotalMilliseconds + _tsOffset);
+    private uint TimestampNow(Instant now) => TimestampClock(now, _tsOffset);
+
+    /// <summary>A connection's timestamp clock (RFC 7323 §5.4): milliseconds, plus its random offset.</summary>
+    internal static uint TimestampClock(Instant now, uint offset) => unchecked((uint)now.TotalMilliseconds + offset);
 }

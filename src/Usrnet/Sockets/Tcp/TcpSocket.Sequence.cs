@@ -155,10 +155,13 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>The window scale we offer: the smallest shift that fits the receive buffer in 16 bits (RFC 7323 §2.2).</summary>
-    private int OurWindowShift()
+    private int OurWindowShift() => WindowShiftFor(_options.ReceiveBufferSize);
+
+    /// <summary>The smallest window shift that fits <paramref name="receiveBufferSize"/> in 16 bits (RFC 7323 §2.2).</summary>
+    internal static int WindowShiftFor(int receiveBufferSize)
     {
         int shift = 0;
-        while (shift < TcpOptions.MaxWindowScale && (_options.ReceiveBufferSize >> shift) > ushort.MaxValue)
+        while (shift < TcpOptions.MaxWindowScale && (receiveBufferSize >> shift) > ushort.MaxValue)
         {
             shift++;
         }
@@ -166,9 +169,11 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>Applies the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2).</summary>
-    private void NegotiateOptions(in TcpHeader syn)
+    private void NegotiateOptions(in TcpHeader syn) => NegotiateOptions(syn.Options);
+
+    /// <summary>Applies the options the peer's SYN asked for (for a cookie connection, as its cookie kept them).</summary>
+    private void NegotiateOptions(in TcpOptions peer)
     {
-        TcpOptions peer = syn.Options;
         if (_options.WindowScaling && peer.WindowScale is byte scale)
         {
             _wsEnabled = true;

@@ -11,8 +11,11 @@ namespace Usrnet.Sockets.Tcp;
 /// Linux's) of both with the four-tuple. The final ACK brings it back (ACK − 1), and a valid one opens the connection.
 /// </summary>
 /// <remarks>
-/// As RFC 4987 notes, what the SYN's other options asked for (window scaling, SACK, timestamps) is not
-/// kept: a connection opened by cookie runs without them.
+/// The sequence number has no room for the SYN's other options (RFC 4987 §3.6). When the SYN carries
+/// timestamps, they go where Linux puts them (cookie_init_timestamp): the low 6 bits of the SYN-ACK's
+/// TSval carry the peer's window scale (4 bits, 15 for none), SACK-permitted (1 bit) and ECN (1 bit,
+/// always 0 here), and the ACK's TSecr brings them back, so a cookie connection keeps window scaling,
+/// SACK and timestamps. Without timestamps it runs without all three.
 /// </remarks>
 internal sealed class TcpSynCookies
 {
@@ -20,6 +23,13 @@ internal sealed class TcpSynCookies
     private static readonly ushort[] s_mssTable = [536, 1220, 1360, 1400, 1440, 1460, 4312, 8960];
 
     private const long PeriodMicroseconds = 64_000_000;
+
+    /// <summary>Low bits of the TSval that carry the SYN's options (Linux's TSBITS).</summary>
+    private const int TimestampOptionBits = 6;
+    private const uint TimestampOptionMask = (1u << TimestampOptionBits) - 1;
+    private const uint WindowScaleMask = 0xF;
+    private const uint NoWindowScale = WindowScaleMask;
+    private const uint SackPermittedBit = 1 << 4;
     private readonly SipHash _hash;
 
     public TcpSynCookies(Random? random)
@@ -74,6 +84,26 @@ internal sealed class TcpSynCookies
         }
         mss = s_mssTable[index];
         return true;
+    }
+
+    /// <summary>
+    /// The SYN-ACK's TSval: <paramref name="clock"/> (our timestamp clock now) with its low 6 bits replaced
+    /// by the options, moved one step back when that would put it ahead of the clock (a TSval never runs
+    /// ahead of the connection's later ones).
+    /// </summary>
+    public static uint EncodeOptions(uint clock, byte? peerWindowScale, bool sackPermitted)
+    {
+        uint options = (peerWindowScale is byte scale ? Math.Min(scale, TcpOptions.MaxWindowScale) : NoWindowScale) | (sackPermitted ? SackPermittedBit : 0);
+        uint value = (clock & ~TimestampOptionMask) | options;
+        return unchecked((int)(value - clock)) > 0 ? unchecked(value - (1u << TimestampOptionBits)) : value;
+    }
+
+    /// <summary>Reads the options back from the TSecr of the ACK that returns a cookie (the low 6 bits of our TSval).</summary>
+    public static void DecodeOptions(uint echoed, out byte? peerWindowScale, out bool sackPermitted)
+    {
+        uint scale = echoed & WindowScaleMask;
+        peerWindowScale = scale == NoWindowScale ? null : (byte)Math.Min(scale, TcpOptions.MaxWindowScale);
+        sackPermitted = (echoed & SackPermittedBit) != 0;
     }
 
     private static uint Period(Instant now) => (uint)(now.TotalMicroseconds / PeriodMicroseconds);
