@@ -19,15 +19,25 @@ namespace Usrnet.Fuzz;
 /// </summary>
 internal sealed class FuzzedStack : IDisposable
 {
+    // The lab's addresses, as the tests' fixtures use them (tests/Usrnet.Tests/Wire/PacketFixtures.cs).
     public static readonly EthernetAddress StackMac = EthernetAddress.Parse("02:00:00:00:00:01");
     public static readonly EthernetAddress PeerMac = EthernetAddress.Parse("02:00:00:00:00:02");
     public static readonly Ipv4Address StackAddress = ChecksumFixer.StackAddress;
     public static readonly Ipv4Address PeerAddress = ChecksumFixer.PeerAddress;
+
+    /// <summary>The listener's port (the TCP fixtures talk to port 80).</summary>
     public const ushort ListenPort = 80;
+
+    /// <summary>The UDP echo socket's port (RFC 862).</summary>
     public const ushort EchoPort = 7;
-    public const ushort ClientLocalPort = 40000;
-    public const ushort ClientRemotePort = 5000;
+
+    /// <summary>The connected socket's own port and the peer's.</summary>
+    public const ushort ClientLocalPort = 40000, ClientRemotePort = 5000;
+
+    /// <summary>The peer's ISN in the scripted SYN-ACK.</summary>
     public const uint PeerInitialSequence = 1_000_000;
+
+    /// <summary>The name the resolver's query asks for, type A.</summary>
     public const string QueryName = "www.example.test";
 
     /// <summary>Polls in a row at one instant before the stack counts as never going quiet.</summary>
@@ -78,13 +88,16 @@ internal sealed class FuzzedStack : IDisposable
         OpenClient();
     }
 
+    /// <summary>The interface under test.</summary>
     public Interface Interface { get; }
 
     /// <summary>The connection the stack opened to the peer; established after the constructor.</summary>
     public TcpSocket Client { get; }
 
+    /// <summary>The resolver's query, in flight from the first poll.</summary>
     public DnsQuery Query { get; }
 
+    /// <summary>The DHCP client, started on the first poll; its events are applied to the interface.</summary>
     public DhcpClient Dhcp => _dhcp;
 
     /// <summary>The client's initial send sequence number, as its SYN carried it.</summary>

@@ -5,7 +5,8 @@ namespace Usrnet.Fuzz;
 /// <summary>
 /// Rules for every frame the stack sends, whatever it was fed: a well-formed Ethernet frame from its own
 /// MAC within the MTU, carrying ARP that parses or IPv4 with a correct header checksum and, unless it is
-/// a fragment, an ICMP, UDP or TCP header with a correct checksum and never port 0 as its own port, nor as
+/// a fragment, an ICMP, UDP or TCP header with a correct checksum and never port 0 as its own port (but in
+/// a reset answering a segment to port 0), nor as
 /// a UDP destination, which <see cref="Sockets.UdpSocket"/> refuses (RFC 768, RFC 9293 §3.1).
 /// </summary>
 internal static class OutputValidator
@@ -52,7 +53,9 @@ internal static class OutputValidator
             case IpProtocol.Tcp:
                 InvariantViolationException.Check(TcpHeader.TryParse(transport, ip.Source, ip.Destination, out TcpHeader tcp, out _), "sent a TCP segment that does not parse");
                 // Only our own port is checked: a peer may well use port 0, and what to answer it is policy.
-                InvariantViolationException.Check(tcp.SourcePort != 0, $"sent TCP from port 0 to {tcp.DestinationPort}");
+                // A reset from port 0 answers a segment to port 0, as Linux's does (nothing listens there).
+                InvariantViolationException.Check(tcp.SourcePort != 0 || (tcp.Flags & TcpFlags.Rst) != 0,
+                    $"sent TCP {tcp.Flags} from port 0 to {tcp.DestinationPort}");
                 break;
             default:
                 throw new InvariantViolationException($"sent IP protocol {ip.Protocol}");
