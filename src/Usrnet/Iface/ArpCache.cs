@@ -131,7 +131,7 @@ public sealed class ArpCache
             e.RequestsSent = 0;
             e.NextRequestAt = now;
         }
-        if (e.Parked.Count >= _options.MaxParkedPerEntry)
+        if (e.Parked.Count > 0 && (e.Parked.Count >= _options.MaxParkedPerEntry || ParkedCount >= _options.MaxParkedTotal))
         {
             // RFC 1122 §2.3.2.2: keep the latest packet. Like Linux (neigh's unres_qlen), the oldest makes
             // room, unannounced: the neighbour has not failed, so reporting "host unreachable" would end
@@ -139,8 +139,16 @@ public sealed class ArpCache
             host.ParkedFrameDropped(e.Parked.Dequeue());
             ParkedCount--;
         }
-        e.Parked.Enqueue(frame);
-        ParkedCount++;
+        if (ParkedCount >= _options.MaxParkedTotal)
+        {
+            // Every parked packet belongs to another address (ArpCacheOptions.MaxParkedTotal): park none here.
+            host.ParkedFrameDropped(frame);
+        }
+        else
+        {
+            e.Parked.Enqueue(frame);
+            ParkedCount++;
+        }
         if (e.NextRequestAt <= now)
         {
             SendRequest(now, address, e, host);

@@ -21,6 +21,15 @@ public sealed record ArpCacheOptions
     /// </summary>
     public int MaxParkedPerEntry { get; init; } = 64;
 
+    /// <summary>
+    /// Packets parked across all unresolved addresses (1024: about 2 MiB of frame buffers at MTU 1500). Without
+    /// it a flood of SYNs from on-link addresses that never answer ARP parks a reply per SYN, up to
+    /// <see cref="MaxEntries"/> × <see cref="MaxParkedPerEntry"/> frames (64 MiB). When it is reached, an
+    /// address that already holds packets trades its oldest for the newest, and one that holds none parks
+    /// nothing (its ARP request still goes out, so a retransmission finds the neighbour resolved).
+    /// </summary>
+    public int MaxParkedTotal { get; init; } = 1024;
+
     /// <summary>Entries in the cache; when full, the oldest entry that is not resolving makes room.</summary>
     public int MaxEntries { get; init; } = 512;
 }

@@ -280,6 +280,55 @@ public sealed class ArpCacheTests : IDisposable
     }
 
     [Fact]
+    public void ArpCacheParksAtMostMaxParkedTotalAcrossAddresses()
+    {
+        var cache = new ArpCache(new ArpCacheOptions { MaxParkedPerEntry = 3, MaxParkedTotal = 4 });
+        Ipv4Address third = new(10, 0, 0, 3);
+
+        for (int i = 1; i <= 3; i++)
+        {
+            cache.Send(At(0), Neighbor, RecordingArpCacheHost.Frame(i), _host);
+        }
+        for (int i = 4; i <= 6; i++)
+        {
+            cache.Send(At(0), Other, RecordingArpCacheHost.Frame(i), _host);
+        }
+        cache.Send(At(0), third, RecordingArpCacheHost.Frame(7), _host);
+
+        // The second address got the one free place, then traded its oldest for its newest; the third parks
+        // nothing, but is still asked for. Nobody hears "unreachable": no neighbour has failed.
+        Assert.Equal(4, cache.ParkedCount);
+        Assert.Equal([4, 5, 7], _host.PushedOut);
+        Assert.Empty(_host.Unreachable);
+        Assert.Equal([Neighbor, Other, third], _host.Requests.Select(r => r.Target));
+
+        cache.Update(At(0.5), Neighbor, NeighborMac, create: true, _host);
+        cache.Update(At(0.5), Other, NewMac, create: true, _host);
+        Assert.Equal([1, 2, 3, 6], _host.Transmitted.Select(t => t.Frame));
+        Assert.Equal(0, cache.ParkedCount);
+    }
+
+    [Fact]
+    public void ArpCacheParkedFramesStayBoundedUnderAFloodFromManyUnresolvedAddresses()
+    {
+        ArpCacheOptions options = new();
+        var cache = new ArpCache(options);
+
+        // A SYN flood's replies to every address of a /16 that never answers ARP, ten each.
+        for (int round = 0; round < 10; round++)
+        {
+            for (uint i = 1; i <= 2000; i++)
+            {
+                cache.Send(At(round * 0.01), new Ipv4Address(0x0A00_0000u + i), RecordingArpCacheHost.Frame((int)i), _host);
+                Assert.True(cache.ParkedCount <= options.MaxParkedTotal);
+            }
+        }
+
+        Assert.Equal(options.MaxParkedTotal, cache.ParkedCount);
+        Assert.True(cache.Count <= options.MaxEntries);
+    }
+
+    [Fact]
     public void ArpCacheDefaultParkedLimitHoldsAtLeastOneFrame()
     {
         // RFC 1122 §2.3.2.2: save at least one (the latest) packet per unresolved destination.
