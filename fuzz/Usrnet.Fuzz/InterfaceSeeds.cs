@@ -50,6 +50,8 @@ internal static class InterfaceSeeds
         byte[] hello = "hello, stack\n"u8.ToArray();
         Feed(stack, input, FrameBuilder.Tcp(Segment(PeerSequence + 1, server + 1, TcpFlags.Ack), []));
         Feed(stack, input, FrameBuilder.Tcp(Segment(PeerSequence + 1, server + 1, TcpFlags.Ack | TcpFlags.Psh), hello));
+        InvariantViolationException.Check(stack.Sent.Any(f => FrameBuilder.IsTcpTo(f, PeerPort) && f.Length > FrameBuilder.TcpOffset + 32),
+            "the seed's connection to the listener was not echoed");
         uint afterData = PeerSequence + 1 + (uint)hello.Length;
         Feed(stack, input, FrameBuilder.Tcp(Segment(afterData, server + 1 + (uint)hello.Length, TcpFlags.Ack | TcpFlags.Fin), []));
         Feed(stack, input, FrameBuilder.Tcp(Segment(afterData + 1, server + 2 + (uint)hello.Length, TcpFlags.Ack), []), control: 9);
