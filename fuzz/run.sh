@@ -49,7 +49,7 @@ mkdir -p "$work/findings"
 # Build, then instrument only the stack: the harness and the BCL stay as they are.
 cd "$root"
 dotnet tool restore >/dev/null
-dotnet publish fuzz/Usrnet.Fuzz -c Release -o "$bin" --nologo -v quiet -p:DebugType=none >"$work/publish.log" 2>&1 \
+dotnet publish fuzz/Usrnet.Fuzz -c Release -o "$bin" --nologo -v quiet >"$work/publish.log" 2>&1 \
   || { cat "$work/publish.log" >&2; echo "run.sh: build failed" >&2; exit 2; }
 cp -r "$bin" "$work/plain" # uninstrumented, to replay findings outside afl-fuzz
 dotnet sharpfuzz "$bin/Usrnet.dll" >"$work/instrument.log" 2>&1 \
