@@ -64,7 +64,15 @@ public sealed class SocketSet
     }
 
     /// <summary>Drops closed TCP sockets nobody will use again: disposed by their user, or never accepted.</summary>
-    internal void RemoveFinishedTcpSockets() => Tcp.RemoveAll(static s => s.State == TcpState.Closed && (s.IsDisposed || s.Listener is not null));
+    internal void RemoveFinishedTcpSockets() => Tcp.RemoveAll(static s =>
+    {
+        bool finished = s.State == TcpState.Closed && (s.IsDisposed || s.Listener is not null);
+        if (finished)
+        {
+            s.ReleaseBuffers(); // closed and gone: no one reads or sends on it again
+        }
+        return finished;
+    });
 
     /// <summary>
     /// Chooses a local TCP port for a connection to <paramref name="remote"/> (RFC 6056 §3.3.1: a random

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Usrnet.Storage;
 
 /// <summary>
@@ -18,10 +20,12 @@ namespace Usrnet.Storage;
 /// </list>
 /// The read position is never moved back to the start when the ring empties: bytes written past the
 /// end of the data would then be in the wrong place. Any capacity works, not only powers of two.
-/// The array is allocated when the first byte is written, not before: a half-open TCP connection (a
-/// SYN flood makes hundreds) costs no buffer memory until data flows.
-/// Ownership: the ring owns its array; spans it hands out are valid until the next call that changes
-/// it. Not thread-safe: owned by one socket, which is owned by the interface's poll thread.
+/// The array is rented from <see cref="ArrayPool{T}.Shared"/> when the first byte is written, not
+/// before (a half-open TCP connection, of which a SYN flood makes hundreds, costs no buffer memory until
+/// data flows), and returned, cleared, by <see cref="Release"/>: a connection no longer costs the
+/// garbage collector two large-object allocations.
+/// Ownership: the ring owns its array from the first write until <see cref="Release"/>; spans it hands
+/// out are valid until the next call that changes it. Not thread-safe: owned by one socket, which is owned by the interface's poll thread.
 /// </remarks>
 public sealed class RingBuffer
 {
@@ -38,12 +42,17 @@ public sealed class RingBuffer
     }
 
     /// <summary>
-    /// Drops the ring's contents and gives its array back to the garbage collector: the capacity becomes
-    /// 0. For an owner that will never use the ring again but lives on, as a closed TCP socket does for
+    /// Drops the ring's contents and returns its array to the pool: the capacity becomes 0. For an owner
+    /// that will never use the ring again: a TCP socket that is closed and gone, or one that lingers for
     /// 2 MSL in TIME-WAIT.
     /// </summary>
     public void Release()
     {
+        if (_storage.Length > 0)
+        {
+            // Cleared: the next renter must never see this connection's bytes.
+            ArrayPool<byte>.Shared.Return(_storage, clearArray: true);
+        }
         _storage = [];
         _capacity = 0;
         _readAt = 0;
@@ -162,7 +171,7 @@ public sealed class RingBuffer
             return default;
         }
         int start = Wrap(_readAt, offset);
-        return _storage.AsSpan(start, Math.Min(_length - offset, _storage.Length - start));
+        return _storage.AsSpan(start, Math.Min(_length - offset, _capacity - start));
     }
 
     /// <summary>
@@ -182,7 +191,7 @@ public sealed class RingBuffer
         }
         int start = Wrap(Wrap(_readAt, _length), offset);
         Allocate();
-        return _storage.AsSpan(start, Math.Min(free - offset, _storage.Length - start));
+        return _storage.AsSpan(start, Math.Min(free - offset, _capacity - start));
     }
 
     /// <summary>(<paramref name="index"/> + <paramref name="count"/>) mod capacity, for an index below the capacity and a count at most the capacity.</summary>
@@ -194,25 +203,25 @@ public sealed class RingBuffer
         return (int)(sum >= capacity ? sum - capacity : sum);
     }
 
-    /// <summary>The array, on the first write (readable bytes exist only after one).</summary>
+    /// <summary>The array, on the first write (readable bytes exist only after one); it may be longer than the capacity.</summary>
     private void Allocate()
     {
-        if (_storage.Length != _capacity)
+        if (_storage.Length == 0 && _capacity > 0)
         {
-            _storage = new byte[_capacity];
+            _storage = ArrayPool<byte>.Shared.Rent(_capacity);
         }
     }
 
     private void CopyOut(int start, Span<byte> destination)
     {
-        int first = Math.Min(destination.Length, _storage.Length - start);
+        int first = Math.Min(destination.Length, _capacity - start);
         _storage.AsSpan(start, first).CopyTo(destination);
         _storage.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
     }
 
     private void CopyIn(int start, ReadOnlySpan<byte> data)
     {
-        int first = Math.Min(data.Length, _storage.Length - start);
+        int first = Math.Min(data.Length, _capacity - start);
         data[..first].CopyTo(_storage.AsSpan(start));
         data[first..].CopyTo(_storage);
     }

@@ -253,9 +253,15 @@ public sealed partial class TcpSocket : IDisposable
     {
         if (_disposed && State == TcpState.TimeWait)
         {
-            _tx.Release();
-            _rx.Release();
+            ReleaseBuffers();
         }
+    }
+
+    /// <summary>Returns both rings to the pool; for a socket nobody will read or send on again (it left its set).</summary>
+    internal void ReleaseBuffers()
+    {
+        _tx.Release();
+        _rx.Release();
     }
 
     /// <summary>State, endpoints and sequence variables, for logs and debugging.</summary>
