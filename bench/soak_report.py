@@ -28,6 +28,8 @@ STATES_ALLOWED_AFTER_EXIT = {"TIME-WAIT"}
 # How much earlier than the soak's length a bulk client may see the stack's close: it starts a moment
 # after the traffic clock does.
 STOP_MARGIN = 10
+# A usrnet command's exit status after SIGTERM (128 + 15, as a shell reports a process it ended).
+SIGTERM_EXIT = 143
 # DHCP renewals only come after T1 (option 58); soak.sh sets it to this many seconds.
 RENEWAL_T1 = 10
 
@@ -119,7 +121,10 @@ def verdict(directory) -> int:
     rc = read(directory, "stack.rc").strip()
     err = read(directory, "stack.err")
 
-    check(rc == "0", f"the stack exited with status {rc or 'unknown'}")
+    # After SIGTERM every usrnet command exits 143 with one line "usrnet: COMMAND: interrupted".
+    clean = rc == str(SIGTERM_EXIT) and "interrupted" in err
+    check(clean, f"the stack exited with status {rc or 'unknown'} after SIGTERM"
+          + (" and said it was interrupted" if clean else f" ({SIGTERM_EXIT} and 'interrupted' expected)"))
     crashed = "Unhandled exception" in err or "\n   at " in err
     check(not crashed, "no exception on the stack's stderr" if not crashed else "the stack's stderr shows an exception (see above)")
     check(len(periodic) >= 2, f"{len(periodic)} reports (at least 2 needed to compare)")

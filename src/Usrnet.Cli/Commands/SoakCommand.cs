@@ -18,7 +18,9 @@ namespace Usrnet.Cli.Commands;
 /// and DHCP with its renewals (<c>--dhcp</c>). Every <c>--interval</c> it prints one line of JSON: the
 /// process's memory (RSS, GC heap after a full collection), handles (open fds, threads), the stack's
 /// sockets and ARP entries, what each kind of traffic did, and the interface's counters. On SIGINT or
-/// SIGTERM it closes every connection, prints a last line (<c>"final": true</c>) and stops the stack.
+/// SIGTERM it closes every connection, prints a last line (<c>"final": true</c>) and stops the stack
+/// (which closes what is left, FIN then RST after a linger, as every command does), and exits as every
+/// command does after a signal (130 or 143, <c>usrnet: bench soak: interrupted</c>).
 /// </summary>
 internal static class SoakCommand
 {
@@ -57,18 +59,13 @@ internal static class SoakCommand
             interval, dhcp, connect, connectEvery, lookup, lookupEvery,
         };
         stack.AddTo(command);
-        // A synchronous action: System.CommandLine ends an asynchronous one 2 s after SIGTERM, and the way
-        // out (connections closed, the lease released) may take longer; the signals are handled here.
-        command.SetAction(parse => RunAsync(parse).GetAwaiter().GetResult());
-        return command;
-
-        async Task<int> RunAsync(ParseResult parse)
+        command.SetAction(async (parse, cancellationToken) =>
         {
             StackSettings settings = stack.Read(parse);
             bool leased = parse.GetValue(dhcp);
             if (leased)
             {
-                stack.RefuseStaticAddress(parse, "bench soak --dhcp");
+                stack.RefuseStaticAddress(parse);
             }
             SoakOptions options = new(
                 CommandLineValues.Seconds("--interval", parse.GetValue(interval), minimum: 1),
@@ -76,15 +73,15 @@ internal static class SoakCommand
                 CommandLineValues.Seconds("--connect-every", parse.GetValue(connectEvery), minimum: 0.001),
                 parse.GetValue(lookup) is string l ? ReadDomain(l) : null,
                 CommandLineValues.Seconds("--lookup-every", parse.GetValue(lookupEvery), minimum: 0.001));
-            using TerminationSignals signals = new();
-            CancellationToken stop = signals.Token;
+            using CancellationTokenSource interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, TerminationSignals.Token);
+            CancellationToken stop = interrupted.Token;
             IReadOnlyList<Ipv4Address>? dns = !leased && settings.Gateway is { } gateway ? [gateway] : null;
             await using NetworkStack network = StackDevice.StartNetworkStack(settings, dns, leased ? new DhcpClientOptions() : null);
             if (leased)
             {
                 try
                 {
-                    await StackDevice.WaitForLeaseAsync(network, "bench soak", Console.Out, stop).ConfigureAwait(false);
+                    await StackDevice.WaitForLeaseAsync(network, Console.Out, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -92,7 +89,8 @@ internal static class SoakCommand
                 }
             }
             return await new SoakRun(network, options, Console.Out).RunAsync(stop).ConfigureAwait(false);
-        }
+        });
+        return command;
     }
 
     /// <summary>What the soak runs, validated.</summary>
@@ -104,7 +102,7 @@ internal static class SoakCommand
         if (colon < 0 || !Ipv4Address.TryParse(text[..colon], out Ipv4Address address) || !address.IsUnicast
             || !ushort.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ushort port) || port == 0)
         {
-            throw CliError.Usage($"bench soak: --connect: '{text}' is not ADDR:PORT (a unicast IPv4 address and a port from 1 to 65535)");
+            throw CliError.Usage($"--connect: '{text}' is not ADDR:PORT (a unicast IPv4 address and a port from 1 to 65535)");
         }
         return new Ipv4Endpoint(address, port);
     }
@@ -115,7 +113,7 @@ internal static class SoakCommand
         // The longest name asked is s<long>.DOMAIN: it must still encode.
         if (text.Length == 0 || !DnsName.TryEncode($"s{long.MaxValue}.{text}", wire, out _))
         {
-            throw CliError.Usage($"bench soak: --lookup: '{text}' is not a valid domain name (or too long to put a label in front)");
+            throw CliError.Usage($"--lookup: '{text}' is not a valid domain name (or too long to put a label in front)");
         }
         return text;
     }
