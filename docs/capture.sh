@@ -10,6 +10,8 @@
 # The lab gets a name of its own (usrnet-docs-PID) and is removed on exit, whatever happens.
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=../scripts/lib/process.sh
+source scripts/lib/process.sh
 
 if [[ $EUID -ne 0 ]]; then
   echo "capture.sh: run as root (sudo docs/capture.sh): it creates network namespaces and a TAP device" >&2
@@ -24,14 +26,7 @@ stack_pid=
 lab_created=
 
 stop_stack() {
-  [[ -n $stack_pid ]] || return 0
-  kill -TERM "$stack_pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$stack_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$stack_pid" 2>/dev/null || true
-  wait "$stack_pid" 2>/dev/null || true
+  stop_process "$stack_pid"
   stack_pid=
 }
 

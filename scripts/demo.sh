@@ -11,6 +11,8 @@
 # -E: the ERR trap also fires inside functions, so every failing step is reported.
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/process.sh
+source scripts/lib/process.sh
 
 ns=${NS:-usrnet}
 far="$ns-far"
@@ -32,13 +34,7 @@ peer_pids=()
 # shows what the stack printed (its counters).
 stop_stack() {
   [[ -n $stack_pid ]] || return 0
-  kill -TERM "$stack_pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$stack_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$stack_pid" 2>/dev/null || true
-  wait "$stack_pid" 2>/dev/null || true
+  stop_process "$stack_pid"
   stack_pid=
   sed 's/^/  | /' "$tmp/stack.log"
 }
