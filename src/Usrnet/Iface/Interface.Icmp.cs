@@ -179,7 +179,7 @@ public sealed partial class Interface
         ip.Buffer[..quoteLength].CopyTo(message[IcmpV4Message.HeaderLength..]);
         error.WriteTo(message);
         new Ipv4Header(own.Address, own.Address, IpProtocol.Icmp, message.Length) { Identification = NextIdentification() }.WriteTo(span);
-        ProcessIpv4(now, span, linkBroadcast: false, fromLink: false);
+        ProcessIpv4(now, span, linkBroadcast: false, fromLink: false, checksumVerified: false);
     }
 
     private void OnReassemblyTimeout(ReadOnlySpan<byte> quote)

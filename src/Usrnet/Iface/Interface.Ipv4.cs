@@ -6,8 +6,9 @@ namespace Usrnet.Iface;
 public sealed partial class Interface
 {
     // fromLink: true for a packet from the device, false for one we sent ourselves and looped back; only
-    // packets from the link go through the source filter (AcceptFromLink).
-    private void ProcessIpv4(Instant now, Span<byte> buffer, bool linkBroadcast, bool fromLink)
+    // packets from the link go through the source filter (AcceptFromLink). checksumVerified: the device
+    // vouches for the transport checksum (see TransportChecksumVerified).
+    private void ProcessIpv4(Instant now, Span<byte> buffer, bool linkBroadcast, bool fromLink, bool checksumVerified)
     {
         if (!Ipv4Packet.TryCreate(buffer, out Ipv4Packet ip))
         {
@@ -45,7 +46,8 @@ public sealed partial class Interface
                 using (datagram)
                 {
                     Counters.DatagramsReassembled++;
-                    ProcessIpv4(now, datagram.Span, linkBroadcast, fromLink);
+                    // The device vouched for fragments, never for the datagram they make.
+                    ProcessIpv4(now, datagram.Span, linkBroadcast, fromLink, checksumVerified: false);
                 }
             }
             return;
@@ -57,10 +59,10 @@ public sealed partial class Interface
                 ProcessIcmp(now, ip, linkBroadcast, subnetBroadcast);
                 break;
             case IpProtocol.Udp:
-                ProcessUdp(now, ip, linkBroadcast, subnetBroadcast);
+                ProcessUdp(now, ip, linkBroadcast, subnetBroadcast, checksumVerified);
                 break;
             case IpProtocol.Tcp:
-                ProcessTcp(now, ip, linkBroadcast, subnetBroadcast);
+                ProcessTcp(now, ip, linkBroadcast, subnetBroadcast, checksumVerified);
                 break;
             default:
                 if (!raw)
@@ -113,7 +115,7 @@ public sealed partial class Interface
             // To ourselves: loop back without touching the device, as Linux's lo does.
             using (frame)
             {
-                ProcessIpv4(now, packet, linkBroadcast: false, fromLink: false);
+                ProcessIpv4(now, packet, linkBroadcast: false, fromLink: false, checksumVerified: frame.Offload.Checksum != ChecksumState.None);
             }
             return;
         }
@@ -126,7 +128,8 @@ public sealed partial class Interface
             }
             return;
         }
-        if (ip.TotalLength > Mtu)
+        // A segment the device cuts itself (TSO) may be as large as the device takes; on the wire each piece fits the MTU.
+        if (ip.TotalLength > (frame.Offload.IsSegmented ? _device.Capabilities.MaxSegmentLength : Mtu))
         {
             if (ip.DontFragment)
             {

@@ -40,7 +40,7 @@ public sealed partial class Interface
         socket.Connect(now, remote, own.Address, localPort);
     }
 
-    private void ProcessTcp(Instant now, in Ipv4Packet ip, bool linkBroadcast, bool subnetBroadcast)
+    private void ProcessTcp(Instant now, in Ipv4Packet ip, bool linkBroadcast, bool subnetBroadcast, bool checksumVerified)
     {
         Span<byte> bytes = ip.Payload;
         if (!TcpSegment.TryCreate(bytes, out TcpSegment view))
@@ -53,12 +53,13 @@ public sealed partial class Interface
             Counters.SynsOverBudget++;
             return;
         }
-        if (!view.VerifyChecksum(ip.Source, ip.Destination))
+        // One pass over the segment: verified here (after the cheap SYN-flood budget check) and never again.
+        if (!checksumVerified && !view.VerifyChecksum(ip.Source, ip.Destination))
         {
             Counters.DroppedBadChecksum++;
             return;
         }
-        if (!TcpHeader.TryParse(bytes, ip.Source, ip.Destination, out TcpHeader segment, out int headerLength))
+        if (!TcpHeader.TryParse(view, out TcpHeader segment, out int headerLength))
         {
             Counters.DroppedMalformed++; // malformed options
             return;
@@ -195,9 +196,13 @@ public sealed partial class Interface
     private bool DispatchTcp(Instant now)
     {
         bool sent = false;
+        DeviceCapabilities device = _device.Capabilities;
+        // With segmentation offload one dispatched segment may carry as much as the device takes, less the
+        // largest IPv4 and TCP headers; the MSS on the wire stays the socket's (RFC 9293 §3.7.1).
+        int segmentationLimit = device.SegmentationOffload ? device.MaxSegmentLength - Ipv4Header.Length - TcpSegment.MaxHeaderLength : 0;
         foreach (TcpSocket socket in Sockets.Tcp)
         {
-            for (int i = 0; i < MaxSegmentsPerSocketPerPoll && socket.TryDispatch(now, out TcpHeader header, out int dataOffset, out int dataLength); i++)
+            for (int i = 0; i < MaxSegmentsPerSocketPerPoll && socket.TryDispatch(now, out TcpHeader header, out int dataOffset, out int dataLength, segmentationLimit); i++)
             {
                 int length = header.Length + dataLength;
                 PacketBuffer frame = RentIpv4(length, out Span<byte> segment);
@@ -206,7 +211,7 @@ public sealed partial class Interface
                     socket.CopyPayload(dataOffset, segment.Slice(header.Length, dataLength));
                 }
                 Ipv4Address source = socket.LocalEndpoint.Address.IsUnspecified ? (Address?.Address ?? Ipv4Address.Any) : socket.LocalEndpoint.Address;
-                header.WriteTo(segment, source, socket.RemoteEndpoint.Address);
+                WriteTcp(frame, segment, header, source, socket.RemoteEndpoint.Address, socket.SegmentPayloadLimit);
                 // RFC 1191: TCP sets DF and learns the path MTU from fragmentation-needed errors.
                 SendIpv4(now, new Ipv4Header(source, socket.RemoteEndpoint.Address, IpProtocol.Tcp, length) { DontFragment = true }, frame);
                 sent = true;
@@ -216,12 +221,30 @@ public sealed partial class Interface
         return sent;
     }
 
+    /// <summary>
+    /// Writes a TCP header in front of the payload already in <paramref name="segment"/>. With checksum
+    /// offload the device fills the checksum (and, for more than <paramref name="mss"/> bytes of payload,
+    /// cuts the segment into pieces of <paramref name="mss"/>); otherwise the stack sums it here.
+    /// </summary>
+    private void WriteTcp(PacketBuffer frame, Span<byte> segment, in TcpHeader header, Ipv4Address source, Ipv4Address destination, int mss)
+    {
+        if (!_device.Capabilities.ChecksumOffloadOnTransmit)
+        {
+            header.WriteTo(segment, source, destination);
+            return;
+        }
+        header.WriteTo(segment, source, destination, partialChecksum: true);
+        int transportStart = EthernetHeader.Length + Ipv4Header.Length;
+        bool segmented = segment.Length - header.Length > mss;
+        frame.Offload = PacketOffload.PartialTcp(transportStart, segmented ? mss : 0, transportStart + header.Length);
+    }
+
     private void SendTcp(Instant now, Ipv4Address source, Ipv4Address destination, TcpHeader header, ReadOnlySpan<byte> payload)
     {
         int length = header.Length + payload.Length;
         PacketBuffer frame = RentIpv4(length, out Span<byte> segment);
         payload.CopyTo(segment[header.Length..]);
-        header.WriteTo(segment, source, destination);
+        WriteTcp(frame, segment, header, source, destination, int.MaxValue);
         SendIpv4(now, new Ipv4Header(source, destination, IpProtocol.Tcp, length) { DontFragment = true }, frame);
     }
 

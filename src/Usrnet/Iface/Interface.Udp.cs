@@ -5,14 +5,14 @@ namespace Usrnet.Iface;
 
 public sealed partial class Interface
 {
-    private void ProcessUdp(Instant now, in Ipv4Packet ip, bool linkBroadcast, bool subnetBroadcast)
+    private void ProcessUdp(Instant now, in Ipv4Packet ip, bool linkBroadcast, bool subnetBroadcast, bool checksumVerified)
     {
         if (!UdpDatagram.TryCreate(ip.Payload, out UdpDatagram udp))
         {
             Counters.DroppedMalformed++;
             return;
         }
-        if (!udp.VerifyChecksum(ip.Source, ip.Destination))
+        if (!checksumVerified && !udp.VerifyChecksum(ip.Source, ip.Destination))
         {
             Counters.DroppedBadChecksum++;
             return;

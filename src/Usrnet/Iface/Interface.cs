@@ -131,7 +131,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
             Counters.BytesReceived += frame.Length;
             try
             {
-                ProcessFrame(now, frame.Span);
+                ProcessFrame(now, frame.Span, TransportChecksumVerified(frame.Offload));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -184,7 +184,15 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         _device.Dispose();
     }
 
-    private void ProcessFrame(Instant now, Span<byte> buffer)
+    /// <summary>
+    /// True when the device vouches for a received frame's transport checksum: it verified it, or the frame
+    /// came from a local sender with the checksum left to fill (it never crossed a wire), so the stack
+    /// does not sum it again. The IPv4 header checksum is always verified.
+    /// </summary>
+    private bool TransportChecksumVerified(in PacketOffload offload) =>
+        _device.Capabilities.ChecksumVerifiedOnReceive || offload.Checksum != ChecksumState.None;
+
+    private void ProcessFrame(Instant now, Span<byte> buffer, bool checksumVerified)
     {
         if (!EthernetFrame.TryCreate(buffer, out EthernetFrame frame))
         {
@@ -205,7 +213,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
                 ProcessArp(now, frame.Payload);
                 break;
             case EtherType.Ipv4:
-                ProcessIpv4(now, frame.Payload, linkBroadcast: destination.IsBroadcast, fromLink: true);
+                ProcessIpv4(now, frame.Payload, linkBroadcast: destination.IsBroadcast, fromLink: true, checksumVerified);
                 break;
             default:
                 if (!raw)

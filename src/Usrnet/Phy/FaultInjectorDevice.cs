@@ -69,13 +69,19 @@ public sealed class FaultInjectorDevice : IDevice
         _held = new PriorityQueue<PacketBuffer, (long, long)>(Math.Min(options.MaxHeldFrames, FaultOptions.DefaultMaxHeldFrames));
         _receiveBucket = new TokenBucket(options.RateLimitBytesPerSecond, options.RateLimitBurstBytes);
         _transmitBucket = new TokenBucket(options.RateLimitBytesPerSecond, options.RateLimitBurstBytes);
+        // Faults act on wire frames: a segment the device would cut into many (TSO) must be lost, kept
+        // or corrupted as the pieces, and a corrupted frame's checksum must be the stack's own to
+        // catch, never one a device fills in after the damage. So the stack sends plain frames through
+        // an injector that acts on frames.
+        Capabilities = options.ActsOnFrames ? inner.Capabilities.WithoutOffloads() : inner.Capabilities;
     }
 
     /// <summary>The faults this injector applies.</summary>
     public FaultOptions Options { get; }
 
     /// <inheritdoc/>
-    public DeviceCapabilities Capabilities => _inner.Capabilities;
+    /// <remarks>Without offloads when <see cref="FaultOptions.ActsOnFrames"/>; the inner device's otherwise.</remarks>
+    public DeviceCapabilities Capabilities { get; }
 
     /// <summary>What the injector has done so far.</summary>
     public FaultCounters Counters => new()
@@ -125,7 +131,7 @@ public sealed class FaultInjectorDevice : IDevice
             if (Chance(_receiveRandom, Options.DuplicateChance))
             {
                 _duplicated++;
-                Schedule(PacketBuffer.Copy(frame.Span), release);
+                Schedule(frame.Clone(), release);
             }
             if (_reorderHeld is { } overtaken)
             {
@@ -171,7 +177,7 @@ public sealed class FaultInjectorDevice : IDevice
         if (Chance(_transmitRandom, Options.DuplicateChance))
         {
             _duplicated++;
-            _inner.Transmit(now, PacketBuffer.Copy(frame.Span));
+            _inner.Transmit(now, frame.Clone());
         }
         return _inner.Transmit(now, frame);
     }
@@ -246,6 +252,8 @@ public sealed class FaultInjectorDevice : IDevice
             // Ethernet FCS that would have caught it on a real wire is not there.
             Span<byte> bytes = frame.Span;
             bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+            // Whatever the device vouched for, it vouched for other bytes: the stack must check these.
+            frame.Offload = default;
             _corrupted++;
         }
         return true;

@@ -98,6 +98,12 @@ public sealed record FaultOptions
     /// <summary>Seed of the random generator: the same seed and the same calls give the same faults.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// True when some fault acts on each frame (loss, corruption, duplication, reordering or a rate
+    /// limit); a delay alone changes no frame.
+    /// </summary>
+    public bool ActsOnFrames => DropChance > 0 || CorruptChance > 0 || DuplicateChance > 0 || ReorderChance > 0 || RateLimitBytesPerSecond > 0;
+
     private static double CheckChance(double value, string name)
     {
         if (!(value >= 0.0 && value <= 1.0))

@@ -55,7 +55,16 @@ public sealed class PacketBuffer : IDisposable
             buffer._array = ArrayPool<byte>.Shared.Rent(length);
         }
         buffer._length = length;
+        buffer.Offload = default;
         return buffer;
+    }
+
+    /// <summary>Rents a buffer holding a copy of this one's bytes and <see cref="Offload"/>.</summary>
+    public PacketBuffer Clone()
+    {
+        PacketBuffer copy = Copy(Span);
+        copy.Offload = Offload;
+        return copy;
     }
 
     /// <summary>Rents a buffer holding a copy of <paramref name="data"/>.</summary>
@@ -77,6 +86,12 @@ public sealed class PacketBuffer : IDisposable
 
     /// <summary>The valid bytes as memory (valid only while this buffer is owned and not disposed).</summary>
     public Memory<byte> Memory => (_array ?? ThrowDisposed<byte[]>()).AsMemory(0, _length);
+
+    /// <summary>
+    /// What the device is to do for this frame on transmit (fill its checksum, split it into segments), or
+    /// did on receive. Cleared by <see cref="Rent"/>.
+    /// </summary>
+    public PacketOffload Offload { get; set; }
 
     /// <summary>Changes <see cref="Length"/> within <see cref="Capacity"/>.</summary>
     public void SetLength(int length)

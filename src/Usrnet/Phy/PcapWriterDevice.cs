@@ -35,8 +35,8 @@ public sealed class PcapWriterDevice : IDevice
     /// <summary>Minor version of the format.</summary>
     public const ushort VersionMinor = 4;
 
-    /// <summary>Longest frame stored whole; longer frames are cut here and keep their original length in the record.</summary>
-    public const int SnapLength = 65535;
+    /// <summary>Longest frame stored whole (tcpdump's MAXIMUM_SNAPLEN, room for a 64 KiB segment a device cuts itself); longer frames are cut here and keep their original length in the record.</summary>
+    public const int SnapLength = 262144;
 
     /// <summary>LINKTYPE_ETHERNET: frames start with an Ethernet II header (https://www.tcpdump.org/linktypes.html).</summary>
     public const uint LinkTypeEthernet = 1;

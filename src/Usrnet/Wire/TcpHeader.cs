@@ -33,27 +33,40 @@ public readonly record struct TcpHeader(ushort SourcePort, ushort DestinationPor
     {
         header = default;
         headerLength = 0;
-        if (!TcpSegment.TryCreate(segment, out TcpSegment s) || !s.VerifyChecksum(source, destination)
-            || !TcpOptions.TryParse(s.Options, out TcpOptions options))
+        return TcpSegment.TryCreate(segment, out TcpSegment s) && s.VerifyChecksum(source, destination)
+            && TryParse(s, out header, out headerLength);
+    }
+
+    /// <summary>
+    /// Reads the fields of a segment whose checksum the caller has verified (or whose device vouched for it):
+    /// false when its options are malformed (see <see cref="TcpOptions.TryParse"/>).
+    /// </summary>
+    public static bool TryParse(in TcpSegment segment, out TcpHeader header, out int headerLength)
+    {
+        header = default;
+        headerLength = 0;
+        if (!TcpOptions.TryParse(segment.Options, out TcpOptions options))
         {
             return false;
         }
-        header = new TcpHeader(s.SourcePort, s.DestinationPort, s.SequenceNumber, s.AcknowledgmentNumber, s.Flags, s.WindowSize)
+        header = new TcpHeader(segment.SourcePort, segment.DestinationPort, segment.SequenceNumber, segment.AcknowledgmentNumber, segment.Flags, segment.WindowSize)
         {
             Options = options,
-            UrgentPointer = s.UrgentPointer,
+            UrgentPointer = segment.UrgentPointer,
         };
-        headerLength = s.HeaderLength;
+        headerLength = segment.HeaderLength;
         return true;
     }
 
     /// <summary>
     /// Writes the header into <paramref name="segment"/>, whose length is header (<see cref="Length"/>)
     /// plus payload with the payload already in place, and fills in the checksum over the
-    /// pseudo-header (RFC 9293 §3.1).
+    /// pseudo-header (RFC 9293 §3.1). With <paramref name="partialChecksum"/> the checksum field gets only
+    /// the folded pseudo-header sum, for a device that sums the rest (checksum offload, see
+    /// <c>Phy.ChecksumState.Partial</c>): the segment is then not read at all.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="segment"/> is shorter than the header or longer than <see cref="MaxSegmentLength"/>.</exception>
-    public void WriteTo(Span<byte> segment, Ipv4Address source, Ipv4Address destination)
+    public void WriteTo(Span<byte> segment, Ipv4Address source, Ipv4Address destination, bool partialChecksum = false)
     {
         int length = Length;
         if (segment.Length < length || segment.Length > MaxSegmentLength)
@@ -70,7 +83,10 @@ public readonly record struct TcpHeader(ushort SourcePort, ushort DestinationPor
         BinaryPrimitives.WriteUInt16BigEndian(segment[16..], 0);
         BinaryPrimitives.WriteUInt16BigEndian(segment[18..], UrgentPointer);
         Options.WriteTo(segment[TcpSegment.MinHeaderLength..length]);
-        ushort checksum = Checksum.Finish(Checksum.Accumulate(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length), segment));
+        uint pseudoHeader = Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length);
+        ushort checksum = partialChecksum
+            ? (ushort)~Checksum.Finish(pseudoHeader) // the sum itself, not its complement: the device adds the rest and complements
+            : Checksum.Finish(Checksum.Accumulate(pseudoHeader, segment));
         BinaryPrimitives.WriteUInt16BigEndian(segment[16..], checksum);
     }
 }

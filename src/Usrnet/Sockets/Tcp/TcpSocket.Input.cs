@@ -597,10 +597,8 @@ public sealed partial class TcpSocket
             _ackNow = true; // data that fills a hole is acknowledged at once, too
             return;
         }
-        if (fits >= _sndMss)
-        {
-            _fullSegmentsUnacked++;
-        }
+        // A segment the peer's device coalesced (receive offload) counts as the full segments it holds.
+        _fullSegmentsUnacked += fits / Math.Max(1, _sndMss);
         // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment, and within the ACK delay.
         if (_fullSegmentsUnacked >= 2 || _options.AckDelay <= TimeSpan.Zero)
         {

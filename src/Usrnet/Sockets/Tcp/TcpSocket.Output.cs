@@ -17,9 +17,11 @@ public sealed partial class TcpSocket
     /// <summary>
     /// Decides the next segment to send, if any, and commits to it: sequence numbers advance and timers
     /// start as if it was sent. The payload is <paramref name="dataLength"/> bytes of the send buffer
-    /// from <paramref name="dataOffset"/> (see <see cref="CopyPayload"/>).
+    /// from <paramref name="dataOffset"/> (see <see cref="CopyPayload"/>). New data may fill up to
+    /// <paramref name="segmentationLimit"/> bytes (a whole number of <see cref="SegmentPayloadLimit"/>) when
+    /// the device cuts large segments itself; 0 keeps every segment within the MSS.
     /// </summary>
-    internal bool TryDispatch(Instant now, out TcpHeader header, out int dataOffset, out int dataLength)
+    internal bool TryDispatch(Instant now, out TcpHeader header, out int dataOffset, out int dataLength, int segmentationLimit = 0)
     {
         RunTimers(now);
         header = default;
@@ -128,7 +130,7 @@ public sealed partial class TcpSocket
             int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
             int unsent = Math.Max(0, _tx.Length - unsentOffset);
             int usable = UsableWindow();
-            int length = Math.Min(Math.Min(unsent, usable), SegmentDataLimit());
+            int length = Math.Min(Math.Min(unsent, usable), BurstDataLimit(segmentationLimit));
             if (_sndNxt < _sndMax)
             {
                 length = Math.Min(length, _scoreboard.NextSackedStart(unsentOffset, int.MaxValue) - unsentOffset);
@@ -332,6 +334,23 @@ public sealed partial class TcpSocket
         int blocks = Math.Min(_assembler.RangeCount, TcpOptions.MaxSackBlocks(_tsEnabled));
         int sackOption = 4 + 8 * blocks; // kind, length, the blocks, two NOPs to align (RFC 2018 §3)
         return Math.Max(1, _sndMss - sackOption);
+    }
+
+    /// <summary>
+    /// Payload of each segment on the wire: what a dispatched segment larger than this is cut into by
+    /// the device (its TSO segment size).
+    /// </summary>
+    internal int SegmentPayloadLimit => SegmentDataLimit();
+
+    /// <summary>
+    /// Most new data one dispatched segment may carry: <paramref name="segmentationLimit"/> rounded down
+    /// to whole wire segments when the device segments, else one wire segment. Retransmissions and probes
+    /// stay one wire segment, so a repair resends no more than was lost.
+    /// </summary>
+    private int BurstDataLimit(int segmentationLimit)
+    {
+        int mss = SegmentDataLimit();
+        return segmentationLimit > mss ? segmentationLimit / mss * mss : mss;
     }
 
     /// <summary>
