@@ -63,8 +63,10 @@ public sealed record DeviceCapabilities
     public bool ChecksumOffloadOnTransmit { get; init; }
 
     /// <summary>
-    /// Capabilities of a device that does everything a virtio-net device with checksum and TSO offload
-    /// does: fills and verifies checksums, and carries TCP segments up to 64 KiB each way.
+    /// Capabilities of a device with what a virtio-net device offers for TCP: it fills checksums and
+    /// carries TCP segments up to 64 KiB each way. Which received checksums it vouches for it says per
+    /// frame (<see cref="PacketBuffer.Offload"/>): a frame from a decorator that damaged it, or from a
+    /// sender that filled its own checksum, is still verified by the stack.
     /// </summary>
     public static DeviceCapabilities WithOffloads(int mtu = 1500) => new()
     {
@@ -72,7 +74,6 @@ public sealed record DeviceCapabilities
         MaxSegmentLength = MaxIpv4PacketLength,
         MaxReceivePacketLength = MaxIpv4PacketLength,
         ChecksumOffloadOnTransmit = true,
-        ChecksumVerifiedOnReceive = true,
     };
 
     /// <summary>These capabilities without any offload: what a decorator that changes frames presents.</summary>

@@ -1,3 +1,4 @@
+using Usrnet.Phy;
 using Usrnet.Sockets;
 using Usrnet.Sockets.Tcp;
 using Usrnet.Wire;
@@ -68,10 +69,12 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    [Fact]
-    public void TcpBulkTransferAllocatesNothingInSteadyState()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // 64 KiB segments, checksums left to the device
+    public void TcpBulkTransferAllocatesNothingInSteadyState(bool offloads)
     {
-        using TwoStacks net = new();
+        using TwoStacks net = new(capabilities: offloads ? DeviceCapabilities.WithOffloads() : null);
         using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
         listener.Listen(80);
         TcpSocket client = net.A.Sockets.CreateTcpSocket();

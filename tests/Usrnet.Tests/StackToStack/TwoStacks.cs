@@ -13,9 +13,9 @@ internal sealed class TwoStacks : IDisposable
     public static readonly Ipv4Address AddressA = Ipv4Address.Parse("10.0.0.1");
     public static readonly Ipv4Address AddressB = Ipv4Address.Parse("10.0.0.2");
 
-    public TwoStacks(FaultOptions? faultsA = null, FaultOptions? faultsB = null, int mtu = 1500, Func<IDevice, IDevice>? wrapA = null)
+    public TwoStacks(FaultOptions? faultsA = null, FaultOptions? faultsB = null, int mtu = 1500, Func<IDevice, IDevice>? wrapA = null, DeviceCapabilities? capabilities = null)
     {
-        MemoryLink.CreatePair(out IDevice a, out IDevice b, capabilities: new DeviceCapabilities { Mtu = mtu, MaxSegmentLength = mtu });
+        MemoryLink.CreatePair(out IDevice a, out IDevice b, capabilities: capabilities ?? new DeviceCapabilities { Mtu = mtu });
         if (wrapA is not null)
         {
             a = wrapA(a);
