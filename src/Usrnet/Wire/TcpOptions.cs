@@ -127,6 +127,10 @@ public readonly record struct TcpOptions
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> options, out TcpOptions result)
     {
+        if (TryParseTimestampsOnly(options, out result))
+        {
+            return true;
+        }
         result = default;
         ushort? mss = null;
         byte? windowScale = null;
@@ -215,6 +219,22 @@ public readonly record struct TcpOptions
             SackBlocks = TcpSackBlocks.Create(sack[..sackCount]),
             Timestamps = timestamps,
         };
+        return true;
+    }
+
+    /// <summary>
+    /// The layout of nearly every segment of a connection with timestamps: NOP, NOP, then the timestamps
+    /// option (RFC 7323 Appendix A), read with one comparison of its first four octets.
+    /// </summary>
+    private static bool TryParseTimestampsOnly(ReadOnlySpan<byte> options, out TcpOptions result)
+    {
+        const uint TimestampsOnlyPrefix = NoOperationKind << 24 | NoOperationKind << 16 | TimestampsKind << 8 | TimestampsLength;
+        if (options.Length != TimestampsRun || BinaryPrimitives.ReadUInt32BigEndian(options) != TimestampsOnlyPrefix)
+        {
+            result = default;
+            return false;
+        }
+        result = new TcpOptions { Timestamps = (BinaryPrimitives.ReadUInt32BigEndian(options[4..]), BinaryPrimitives.ReadUInt32BigEndian(options[8..])) };
         return true;
     }
 

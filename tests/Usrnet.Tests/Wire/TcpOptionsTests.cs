@@ -264,4 +264,23 @@ public sealed class TcpOptionsTests
         Assert.Equal(0, allocated);
         Assert.Equal(bytes, written);
     }
+
+    [Theory]
+    [InlineData("0101080a0000000700000009")]          // NOP NOP TS: the fast path
+    [InlineData("080a000000070000000901010000")]      // TS first, NOPs and EOL after: the general path
+    [InlineData("01010101080a0000000700000009")]      // more NOPs than the fast path expects
+    public void TimestampsAreReadTheSameWhateverTheLayout(string hex)
+    {
+        TcpOptions options = Parse(hex);
+
+        Assert.Equal((7u, 9u), options.Timestamps);
+        Assert.Null(options.MaximumSegmentSize);
+        Assert.True(options.SackBlocks.IsEmpty);
+    }
+
+    [Fact]
+    public void TheTimestampsOnlyLayoutWithABadLengthIsStillMalformed()
+    {
+        Assert.False(TcpOptions.TryParse(Bytes("0101080b000000070000000900"), out _));
+    }
 }
