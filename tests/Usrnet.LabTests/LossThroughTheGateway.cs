@@ -15,7 +15,8 @@ namespace Usrnet.LabTests;
 /// </summary>
 public sealed partial class LossThroughTheGateway(ITestOutputHelper output)
 {
-    private const int LossPercent = 5;
+    /// <summary>The share of forwarded packets dropped each way.</summary>
+    internal const int LossPercent = 5;
     private const long Bytes = 20_000_000;
     private const int EchoPort = 7;
     private const int ServerPort = 5001;
@@ -101,7 +102,7 @@ public sealed partial class LossThroughTheGateway(ITestOutputHelper output)
     }
 
     /// <summary>Drops <see cref="LossPercent"/>% of what NS forwards each way between r0 (far) and the tap (stack), counting.</summary>
-    private static async Task AddLossAsync(Lab lab)
+    internal static async Task AddLossAsync(Lab lab)
     {
         string rules = $$"""
             table inet loss {
@@ -115,7 +116,8 @@ public sealed partial class LossThroughTheGateway(ITestOutputHelper output)
         (await lab.RunAsync(lab.Namespace, ["nft", "-f", "-"], stdin: rules + "\n")).EnsureSuccess();
     }
 
-    private static async Task<string> RulesetAsync(Lab lab) =>
+    /// <summary>The near namespace's nftables ruleset, with the loss rules' counters.</summary>
+    internal static async Task<string> RulesetAsync(Lab lab) =>
         (await lab.RunAsync(lab.Namespace, ["nft", "list", "ruleset"])).EnsureSuccess().StandardOutput;
 
     private async Task<ProcessResult> RunEchoClientAsync(Lab lab, string seed)
@@ -137,7 +139,7 @@ public sealed partial class LossThroughTheGateway(ITestOutputHelper output)
     }
 
     /// <summary>Both counted rules dropped packets: the loss was real, each way.</summary>
-    private static void AssertDroppedBothWays(string ruleset)
+    internal static void AssertDroppedBothWays(string ruleset)
     {
         Dictionary<string, long> dropped = [];
         foreach (Match m in DropRule().Matches(ruleset))

@@ -28,10 +28,11 @@ public static partial class TcpPeers
     /// <summary>
     /// Writes <paramref name="bytes"/> bytes of seeded.py's stream for <paramref name="seed"/> to
     /// <paramref name="path"/> and returns its SHA-256 (as the script printed it, checked against the file).
+    /// It may take <paramref name="timeout"/> (default 30 s; a gigabyte takes several seconds of CPU).
     /// </summary>
-    public static async Task<string> WriteSeededFileAsync(string path, long bytes, string seed)
+    public static async Task<string> WriteSeededFileAsync(string path, long bytes, string seed, TimeSpan? timeout = null)
     {
-        ProcessResult made = (await HostProcess.RunAsync(LabScripts.PythonCommand("seeded.py", path, "--bytes", $"{bytes}", "--seed", seed), TimeSpan.FromSeconds(30)).ConfigureAwait(false)).EnsureSuccess();
+        ProcessResult made = (await HostProcess.RunAsync(LabScripts.PythonCommand("seeded.py", path, "--bytes", $"{bytes}", "--seed", seed), timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false)).EnsureSuccess();
         Match m = SeededLine().Match(made.StandardOutput);
         if (!m.Success || long.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture) != bytes)
         {

@@ -14,14 +14,17 @@ public static class UsrnetCli
     /// <summary>The <c>dotnet</c> executable to run it with.</summary>
     public static string DotnetHost => Host.Value;
 
-    /// <summary>The argv that runs <c>usrnet</c> with <paramref name="args"/>: <c>dotnet …/Usrnet.Cli.dll args…</c>.</summary>
+    /// <summary>
+    /// The argv that runs <c>usrnet</c> with <paramref name="args"/>: <c>dotnet …/Usrnet.Cli.dll args…</c>,
+    /// with <c>--offload MODE</c> added to a stack command when <see cref="OffloadMode.Variable"/> asks for a mode.
+    /// </summary>
     public static IReadOnlyList<string> Command(IEnumerable<string> args)
     {
         if (!File.Exists(AssemblyPath))
         {
             throw new FileNotFoundException($"the usrnet CLI was not built next to the tests: {AssemblyPath}");
         }
-        return [DotnetHost, AssemblyPath, .. args];
+        return [DotnetHost, AssemblyPath, .. OffloadMode.Apply([.. args], OffloadMode.Requested)];
     }
 
     /// <summary>Runs <c>usrnet args…</c> in the test's own network namespace (e.g. <c>lab up</c>, or argument errors).</summary>
