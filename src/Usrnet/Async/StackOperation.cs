@@ -19,7 +19,15 @@ internal sealed class StackOperation<T> : IValueTaskSource<T>, IValueTaskSource
     private CancellationTokenRegistration _cancellation;
     private CancellationToken _token;
 
-    internal StackOperation(NetworkStack stack) => _stack = stack;
+    private readonly Action? _finished;
+
+    /// <param name="stack">The stack whose gate guards the operation.</param>
+    /// <param name="finished">Called under the gate when the operation ends, however it ends (result, error or cancellation).</param>
+    internal StackOperation(NetworkStack stack, Action? finished = null)
+    {
+        _stack = stack;
+        _finished = finished;
+    }
 
     /// <summary>True between <see cref="Start"/> and its completion. Read and written under the gate.</summary>
     public bool IsPending { get; private set; }
@@ -76,6 +84,7 @@ internal sealed class StackOperation<T> : IValueTaskSource<T>, IValueTaskSource
         // Unregister, not Dispose: Dispose waits for a running callback, which may be waiting for the gate we hold.
         _cancellation.Unregister();
         _cancellation = default;
+        _finished?.Invoke();
         return true;
     }
 

@@ -38,7 +38,8 @@ public sealed class TcpStream : Stream, IStackWaiter
     {
         _stack = stack;
         _socket = socket;
-        _read = new StackOperation<int>(stack);
+        // However a read ends, the socket gives its buffer back (see TcpSocket.PostReceive).
+        _read = new StackOperation<int>(stack, () => _socket.EndReceive());
         _write = new StackOperation<int>(stack);
         LocalEndpoint = socket.LocalEndpoint;
         RemoteEndpoint = socket.RemoteEndpoint;
@@ -121,6 +122,7 @@ public sealed class TcpStream : Stream, IStackWaiter
                 if (!TryRead(buffer.Span, out read, out wake))
                 {
                     _readBuffer = buffer;
+                    _socket.PostReceive(buffer); // data arriving while we wait is copied straight into it
                     _stack.AddWaiter(this);
                     return _read.Start(cancellationToken);
                 }
@@ -335,7 +337,12 @@ public sealed class TcpStream : Stream, IStackWaiter
         {
             try
             {
-                if (TryRead(_readBuffer.Span, out int read, out _))
+                if (_socket.ReceivedIntoPostedBuffer is > 0 and int direct)
+                {
+                    _readBuffer = default;
+                    _read.SetResult(direct); // the data is in the reader's buffer already
+                }
+                else if (TryRead(_readBuffer.Span, out int read, out _))
                 {
                     _readBuffer = default;
                     _read.SetResult(read);

@@ -543,6 +543,26 @@ public sealed partial class TcpSocket
         _computedRto = _rto;
     }
 
+    /// <summary>
+    /// Copies in-order data straight into the buffer of a reader waiting for it (see
+    /// <see cref="PostReceive"/>) while the receive buffer is empty, so those bytes are copied once rather
+    /// than into the ring and out again. Returns how many bytes it took.
+    /// </summary>
+    private int DeliverToReader(ReadOnlySpan<byte> data)
+    {
+        int room = _receiveTarget.Length - _receivedIntoTarget;
+        if (room == 0 || _rx.Length != 0)
+        {
+            return 0;
+        }
+        int taken = Math.Min(room, data.Length);
+        data[..taken].CopyTo(_receiveTarget.Span[_receivedIntoTarget..]);
+        _receivedIntoTarget += taken;
+        _rcvNxt += taken;
+        _bytesReceived += taken;
+        return taken;
+    }
+
     /// <summary>§3.10.7.4 seventh check: place the segment's data, in order or not, and decide when to acknowledge.</summary>
     private void ProcessData(Instant now, TcpSeqNumber seq, ReadOnlySpan<byte> payload)
     {
@@ -565,18 +585,22 @@ public sealed partial class TcpSocket
             _ackNow = true;
             return;
         }
-        // At offset 0 this always succeeds (it only removes ranges); beyond, too many holes drop the segment.
-        if (!_assembler.AddThenRemoveFront(offset, fits, out int contiguous))
+        int delivered = offset == 0 && !hadHoles ? DeliverToReader(payload[..fits]) : 0;
+        if (delivered < fits)
         {
-            _ackNow = true;
-            return;
-        }
-        _rx.WriteUnallocated(offset, payload[..fits]);
-        if (contiguous > 0)
-        {
-            _rx.EnqueueUnallocated(contiguous);
-            _rcvNxt += contiguous;
-            _bytesReceived += contiguous;
+            // At offset 0 this always succeeds (it only removes ranges); beyond, too many holes drop the segment.
+            if (!_assembler.AddThenRemoveFront(offset, fits - delivered, out int contiguous))
+            {
+                _ackNow = true;
+                return;
+            }
+            _rx.WriteUnallocated(offset, payload[delivered..fits]);
+            if (contiguous > 0)
+            {
+                _rx.EnqueueUnallocated(contiguous);
+                _rcvNxt += contiguous;
+                _bytesReceived += contiguous;
+            }
         }
         if (_pendingFin is { } pendingFin && pendingFin == _rcvNxt)
         {

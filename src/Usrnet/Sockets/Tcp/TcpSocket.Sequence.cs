@@ -59,6 +59,10 @@ public sealed partial class TcpSocket
     private Instant? _ackDeadline;
     private int _fullSegmentsUnacked;
 
+    // A waiting reader's buffer (PostReceive) and how much of it in-order data has filled.
+    private Memory<byte> _receiveTarget;
+    private int _receivedIntoTarget;
+
     // Retransmission (RFC 6298) and recovery (RFC 5681, RFC 6582).
     private readonly CongestionController _cc;
     private TimeSpan _rto;

@@ -173,6 +173,30 @@ public sealed partial class TcpSocket : IDisposable
     }
 
     /// <summary>
+    /// Lends the socket a waiting reader's buffer: in-order data that arrives while the receive buffer is
+    /// empty is copied straight into it (up to its length) instead of through the receive buffer.
+    /// <see cref="EndReceive"/> takes the buffer back and says how many bytes it holds; until then the
+    /// caller must not touch it. The receive window is unaffected: it stays what the receive buffer can hold.
+    /// </summary>
+    internal void PostReceive(Memory<byte> buffer)
+    {
+        _receiveTarget = buffer;
+        _receivedIntoTarget = 0;
+    }
+
+    /// <summary>Takes back the buffer of <see cref="PostReceive"/>: the number of bytes the socket placed at its start.</summary>
+    internal int EndReceive()
+    {
+        int received = _receivedIntoTarget;
+        _receiveTarget = default;
+        _receivedIntoTarget = 0;
+        return received;
+    }
+
+    /// <summary>Bytes placed in the buffer of <see cref="PostReceive"/> so far.</summary>
+    internal int ReceivedIntoPostedBuffer => _receivedIntoTarget;
+
+    /// <summary>
     /// Closes the sending side (RFC 9293 §3.10.4 CLOSE): a FIN follows the data already queued. The
     /// socket can still receive until the peer closes too.
     /// </summary>
