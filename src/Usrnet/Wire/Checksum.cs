@@ -13,6 +13,12 @@ public static class Checksum
     /// </summary>
     private const int MaxVectorsPerFold = 1 << 16;
 
+    /// <summary>
+    /// Shortest data summed with vectors: below it (IPv4 headers, pure ACKs) adding up a vector's lanes
+    /// costs more than the scalar loop over the few words they hold (see BENCHMARKS.md, "Hot paths").
+    /// </summary>
+    private const int MinVectorLength = 64;
+
     /// <summary>The mask of the low 16-bit word of a 32-bit lane.</summary>
     private const uint LowWord = 0xFFFF;
 
@@ -23,19 +29,21 @@ public static class Checksum
     public static uint Accumulate(uint sum, ReadOnlySpan<byte> data)
     {
         // RFC 1071 §2(B): the sum does not depend on byte order, so the vectors add the words as the
-        // machine loads them and their folded sum is swapped back to network order once. §2(C), §2(D):
-        // the words may be added in parallel lanes and the carries folded in at the end. The vector loops
-        // take whole vectors from the start, so the scalar tail still begins on a word boundary.
+        // machine loads them; §2(C), §2(D): in parallel lanes, with the carries folded in at the end.
+        // The vector loops take whole vectors from the start, so the scalar tail begins on a word boundary.
         ulong native = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (data.Length >= MinVectorLength)
         {
-            native += SumVector256(ref data);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                native += SumVector256(ref data);
+            }
+            if (Vector128.IsHardwareAccelerated)
+            {
+                native += SumVector128(ref data);
+            }
         }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            native += SumVector128(ref data);
-        }
-        ulong acc = SumBigEndian(sum, data) + ToNetworkOrder(Fold(native));
+        ulong acc = SumBigEndian(sum, data) + ToNetworkOrder(native);
         // Fold 64 -> 32 bits keeping carries.
         acc = (acc & 0xFFFF_FFFF) + (acc >> 32);
         acc = (acc & 0xFFFF_FFFF) + (acc >> 32);
@@ -43,7 +51,14 @@ public static class Checksum
     }
 
     /// <summary>Folds a running sum to 16 bits and complements it.</summary>
-    public static ushort Finish(uint sum) => (ushort)~Fold(sum);
+    public static ushort Finish(uint sum)
+    {
+        while ((sum >> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        return (ushort)~sum;
+    }
 
     /// <summary>The checksum of <paramref name="data"/>.</summary>
     public static ushort Compute(ReadOnlySpan<byte> data) => Finish(Accumulate(0, data));
@@ -130,19 +145,10 @@ public static class Checksum
     }
 
     /// <summary>
-    /// A folded sum of words added in the machine's byte order, as the sum of the same words in network
-    /// order: swapping a word's bytes multiplies it by 256 modulo 0xFFFF, so swapping the sum is the same
-    /// as swapping every word (RFC 1071 §2(B)).
+    /// A sum of words added in the machine's byte order, as a sum congruent to that of the same words in
+    /// network order (RFC 1071 §2(B)): swapping the bytes of a 16-bit word multiplies it by 256 modulo
+    /// 0xFFFF (as 2^16 = 1 there), and so does swapping every word of a sum. The sum is below 2^46 (a span
+    /// holds fewer than 2^30 words), so the shifted sum fits; it is zero only when the sum is.
     /// </summary>
-    internal static ushort ToNetworkOrder(ushort folded) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(folded) : folded;
-
-    /// <summary>Folds a sum to 16 bits with end-around carries (RFC 1071 §1): zero stays zero, any other sum stays non-zero.</summary>
-    internal static ushort Fold(ulong sum)
-    {
-        while ((sum >> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        }
-        return (ushort)sum;
-    }
+    internal static ulong ToNetworkOrder(ulong native) => BitConverter.IsLittleEndian ? native << 8 : native;
 }
