@@ -91,8 +91,9 @@ public static class CommandLine
         TerminationSignals.Received && !s_exitAsIputils.Contains(parse.CommandResult.Command.Name);
 
     /// <summary><c>usrnet: ping: </c>, <c>usrnet: bench reader: </c>; <c>usrnet: </c> for the root command.</summary>
-    private static string Prefix(ParseResult parse)
+    public static string Prefix(ParseResult parse)
     {
+        ArgumentNullException.ThrowIfNull(parse);
         IReadOnlyList<string> path = CommandPath(parse);
         return path.Count <= 1 ? $"{path[0]}: " : $"{path[0]}: {string.Join(' ', path.Skip(1))}: ";
     }

@@ -28,20 +28,30 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
         + $"('sudo ip netns exec {LabTopology.DefaultNamespace} usrnet ...'), or create the tap inside a namespace of your own "
         + $"('ip netns exec NS ip tuntap add dev {tapName} mode tap'), never in the root namespace";
 
+    /// <summary>The line a command prints when the tap refused offloads and runs with plain frames.</summary>
+    internal static string OffloadsUnavailable(string tapName, string reason) =>
+        $"{tapName}: offloads unavailable ({reason}); using plain frames";
+
     /// <summary>Opens the tap and wraps it as <paramref name="settings"/> ask.</summary>
     /// <exception cref="CliError">The tap or the pcap file cannot be opened; the message says why.</exception>
     public static StackDevice Open(StackSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        IDevice device;
+        TapDevice tap;
         try
         {
-            device = TapDevice.Open(settings.TapName);
+            tap = TapDevice.Open(settings.TapName, offload: settings.Offload);
         }
         catch (DeviceException e)
         {
             throw new CliError(Directory.Exists(Path.Combine(SysClassNet, settings.TapName)) ? e.Message : MissingTap(settings.TapName));
         }
+        if (tap.OffloadUnavailableReason is { } reason)
+        {
+            Console.Error.WriteLine($"{settings.MessagePrefix}{OffloadsUnavailable(settings.TapName, reason)}");
+            Console.Error.Flush();
+        }
+        IDevice device = tap;
         FaultInjectorDevice? faults = null;
         if (settings.Faults.IsEnabled)
         {

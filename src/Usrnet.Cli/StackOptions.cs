@@ -6,7 +6,7 @@ using Usrnet.Wire;
 namespace Usrnet.Cli;
 
 /// <summary>
-/// The options every stack command takes (DESIGN.md §4): which tap, the stack's own addresses, a pcap
+/// The options every stack command takes (DESIGN.md §4): which tap and whether with offloads, the stack's own addresses, a pcap
 /// file and the fault injector. Each command makes its own instance, calls <see cref="AddTo"/>, and in
 /// its action calls <see cref="Read"/>:
 /// <code>
@@ -22,6 +22,12 @@ public sealed class StackOptions
 {
     /// <summary>Value of <c>--gateway</c> that means "no default route".</summary>
     public const string NoGateway = "none";
+
+    /// <summary>Value of <c>--offload</c> that asks the TAP for checksum and segmentation offload.</summary>
+    public const string On = "on";
+
+    /// <summary>Value of <c>--offload</c> for plain frames.</summary>
+    public const string Off = "off";
 
     /// <summary><c>--tap NAME</c>.</summary>
     public Option<string> Tap { get; } = new("--tap")
@@ -62,6 +68,14 @@ public sealed class StackOptions
         HelpName = "FILE",
     };
 
+    /// <summary><c>--offload on|off</c>.</summary>
+    public Option<string> Offload { get; } = new("--offload")
+    {
+        Description = "let the tap fill TCP checksums and carry TCP segments up to 64 KiB both ways (virtio-net header); 'off' for plain frames",
+        HelpName = "on|off",
+        DefaultValueFactory = _ => On,
+    };
+
     /// <summary><c>--drop-chance P</c>.</summary>
     public Option<double> DropChance { get; } = ChanceOption("--drop-chance", "chance (0 to 1) that a frame is dropped");
 
@@ -91,7 +105,7 @@ public sealed class StackOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Tap, Mac, Ip, Gateway, Pcap, DropChance, CorruptChance, ReorderChance, DuplicateChance, Seed, Verbose })
+        foreach (Option option in new Option[] { Tap, Mac, Ip, Gateway, Pcap, Offload, DropChance, CorruptChance, ReorderChance, DuplicateChance, Seed, Verbose })
         {
             command.Options.Add(option);
         }
@@ -162,6 +176,8 @@ public sealed class StackOptions
             pcap = ReadPcapPath(pcap);
         }
 
+        bool offload = ReadOffload(parse.GetValue(Offload) ?? On);
+
         FaultSettings faults = new(
             ReadChance(parse, DropChance),
             ReadChance(parse, CorruptChance),
@@ -169,7 +185,7 @@ public sealed class StackOptions
             ReadChance(parse, DuplicateChance),
             parse.GetValue(Seed));
 
-        return new StackSettings(tap, mac, cidr, gateway, pcap, faults, parse.GetValue(Verbose));
+        return new StackSettings(tap, mac, cidr, gateway, pcap, faults, parse.GetValue(Verbose), offload) { MessagePrefix = CommandLine.Prefix(parse) };
     }
 
     /// <summary>
@@ -207,6 +223,13 @@ public sealed class StackOptions
         }
         return full;
     }
+
+    private static bool ReadOffload(string value) => value.ToLowerInvariant() switch
+    {
+        On => true,
+        Off => false,
+        _ => throw CliError.Usage($"--offload: '{value}' is not {On} or {Off}"),
+    };
 
     private static double ReadChance(ParseResult parse, Option<double> option)
     {

@@ -15,6 +15,7 @@ namespace Usrnet.Cli;
 /// <param name="PcapPath">Full path of a pcap file to write every frame to, or null.</param>
 /// <param name="Faults">The fault injector's settings.</param>
 /// <param name="Verbose">Log the stack's events on stderr (<c>--verbose</c>, <see cref="CliLogging"/>).</param>
+/// <param name="Offload">Ask the TAP for checksum and segmentation offload (<c>--offload on</c>).</param>
 public sealed record StackSettings(
     string TapName,
     EthernetAddress Mac,
@@ -22,8 +23,12 @@ public sealed record StackSettings(
     Ipv4Address? Gateway,
     string? PcapPath,
     FaultSettings Faults,
-    bool Verbose = false)
+    bool Verbose = false,
+    bool Offload = true)
 {
+    /// <summary>What the command's lines on stderr start with, <c>usrnet: ping: </c> (<see cref="CommandLine.Prefix"/>).</summary>
+    public string MessagePrefix { get; init; } = "usrnet: ";
+
     /// <summary>Where the stack logs: the console on stderr with <see cref="Verbose"/>, else nowhere (null).</summary>
     public ILoggerFactory? LoggerFactory => CliLogging.For(Verbose);
 

@@ -21,6 +21,8 @@ public sealed class StackOptionsTests
         Assert.False(settings.Faults.IsEnabled);
         Assert.Null(settings.Faults.Seed);
         Assert.False(settings.Verbose);
+        Assert.True(settings.Offload);
+        Assert.Equal("test: ", settings.MessagePrefix);
     }
 
     [Fact]
@@ -30,10 +32,10 @@ public sealed class StackOptionsTests
 
         StackSettings settings = Read(
             "--tap", "tap7", "--mac", "02:00:00:00:00:01", "--ip", "192.168.5.9/16", "--gateway", "192.168.0.1", "--pcap", pcap,
-            "--drop-chance", "0.1", "--corrupt-chance", "0.2", "--reorder-chance", "0.3", "--dup-chance", "1", "--seed", "42", "--verbose");
+            "--drop-chance", "0.1", "--corrupt-chance", "0.2", "--reorder-chance", "0.3", "--dup-chance", "1", "--seed", "42", "--verbose", "--offload", "off");
 
         Assert.Equal(
-            new StackSettings("tap7", EthernetAddress.Parse("02:00:00:00:00:01"), Ipv4Cidr.Parse("192.168.5.9/16"), Ipv4Address.Parse("192.168.0.1"), pcap, new FaultSettings(0.1, 0.2, 0.3, 1, 42), Verbose: true),
+            new StackSettings("tap7", EthernetAddress.Parse("02:00:00:00:00:01"), Ipv4Cidr.Parse("192.168.5.9/16"), Ipv4Address.Parse("192.168.0.1"), pcap, new FaultSettings(0.1, 0.2, 0.3, 1, 42), Verbose: true, Offload: false) { MessagePrefix = "test: " },
             settings);
         Assert.True(settings.Faults.IsEnabled);
     }
@@ -59,6 +61,7 @@ public sealed class StackOptionsTests
     [InlineData("--dup-chance", "-0.1", "--dup-chance")]
     [InlineData("--reorder-chance", "NaN", "--reorder-chance")]
     [InlineData("--pcap", "/nonexistent-dir/x.pcap", "does not exist")]
+    [InlineData("--offload", "x", "--offload: 'x' is not on or off")]
     public void BadValuesAreUsageErrorsNamingTheOption(string option, string value, string expected)
     {
         CliError error = Assert.Throws<CliError>(() => Read(option, value));

@@ -37,8 +37,13 @@ internal static unsafe partial class LinuxInterop
     // linux/if_tun.h
     public const nuint TUNSETIFF = 0x400454ca;      // _IOW('T', 202, int)
     public const nuint TUNSETOFFLOAD = 0x400454d0;  // _IOW('T', 208, unsigned int)
+    public const nuint TUNSETVNETHDRSZ = 0x400454d8; // _IOW('T', 216, int)
     public const short IFF_TAP = 0x0002;
     public const short IFF_NO_PI = 0x1000;
+    public const short IFF_VNET_HDR = 0x4000;
+    public const uint TUN_F_CSUM = 0x01;
+    public const uint TUN_F_TSO4 = 0x02;
+    public const uint TUN_F_TSO6 = 0x04;
 
     // asm-generic/poll.h
     public const short POLLIN = 0x0001;
@@ -99,6 +104,20 @@ internal static unsafe partial class LinuxInterop
 
     [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(FileDescriptorHandle fd, nuint request, nuint argument);
+
+    /// <summary>struct iovec (sys/uio.h): one piece of a readv(2)/writev(2).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [LibraryImport(Libc, EntryPoint = "readv", SetLastError = true)]
+    public static partial nint ReadV(FileDescriptorHandle fd, IoVec* vectors, int count);
+
+    [LibraryImport(Libc, EntryPoint = "writev", SetLastError = true)]
+    public static partial nint WriteV(FileDescriptorHandle fd, IoVec* vectors, int count);
 
     [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(FileDescriptorHandle fd, void* buffer, nuint count);

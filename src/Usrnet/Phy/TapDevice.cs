@@ -17,6 +17,12 @@ namespace Usrnet.Phy;
 /// on it together with an eventfd that <see cref="Wake"/> signals. Ownership: the device owns both
 /// descriptors and one spare receive buffer; a frame returned by <see cref="Receive"/> belongs to the caller.
 /// </para>
+/// <para>
+/// With offloads (<see cref="Offloads"/>) every frame crosses with a virtio-net header before it
+/// (<c>IFF_VNET_HDR</c>, readv(2)/writev(2)), and the kernel fills TCP checksums and cuts segments of up
+/// to 64 KiB into wire-sized ones on the way in, and hands over coalesced segments of up to 64 KiB whose
+/// checksum is not yet filled on the way out (<see cref="PacketBuffer.Offload"/> says so per frame).
+/// </para>
 /// </remarks>
 public sealed unsafe class TapDevice : IDevice
 {
@@ -39,6 +45,13 @@ public sealed unsafe class TapDevice : IDevice
     /// <summary>Slack above the largest frame: room for a VLAN tag and more (IEEE 802.1Q adds 4 bytes).</summary>
     private const int ReceiveBufferSlack = 64;
 
+    /// <summary>
+    /// What the TAP is asked to take from us with offloads: TCP checksums left to fill (TUN_F_CSUM) and
+    /// IPv4 TCP segments to cut (TUN_F_TSO4). Not TSO6 (the stack has no IPv6 yet), nor TSO_ECN (it sends
+    /// no CWR), nor UDP fragmentation or segmentation, which it never asks a device for.
+    /// </summary>
+    private const uint OffloadFlags = LinuxInterop.TUN_F_CSUM | LinuxInterop.TUN_F_TSO4;
+
     private readonly FileDescriptorHandle _tap;
     private readonly FileDescriptorHandle _wakeEvent;
     private readonly int _receiveBufferLength;
@@ -54,17 +67,34 @@ public sealed unsafe class TapDevice : IDevice
     private long _receiveErrors;
     private long _receiveTruncated;
 
-    private TapDevice(string name, FileDescriptorHandle tap, FileDescriptorHandle wakeEvent, int mtu)
+    private TapDevice(string name, FileDescriptorHandle tap, FileDescriptorHandle wakeEvent, int mtu, bool offloads, string? offloadUnavailableReason)
     {
         Name = name;
         _tap = tap;
         _wakeEvent = wakeEvent;
-        Capabilities = new DeviceCapabilities { Mtu = mtu, MaxSegmentLength = mtu };
-        _receiveBufferLength = Math.Max(MinReceiveBufferLength, Capabilities.MaxFrameLength + ReceiveBufferSlack);
+        Offloads = offloads;
+        OffloadUnavailableReason = offloadUnavailableReason;
+        // The vnet header says per frame whether the kernel verified its checksum; nothing is vouched for as a whole.
+        Capabilities = offloads
+            ? DeviceCapabilities.WithOffloads(mtu) with { ChecksumVerifiedOnReceive = false }
+            : new DeviceCapabilities { Mtu = mtu, MaxSegmentLength = mtu };
+        _receiveBufferLength = Math.Max(MinReceiveBufferLength, Capabilities.MaxReceivePacketLength + DeviceCapabilities.EthernetHeaderLength + ReceiveBufferSlack);
     }
 
     /// <summary>The interface name of the TAP.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// True when frames cross with a virtio-net header and the kernel fills checksums and cuts and
+    /// coalesces TCP segments (see <see cref="Capabilities"/>); false for plain frames.
+    /// </summary>
+    public bool Offloads { get; }
+
+    /// <summary>
+    /// Why offloads were asked for but the TAP runs with plain frames (the ioctl the kernel refused and
+    /// its errno, e.g. <c>TUNSETOFFLOAD: EINVAL</c>); null when offloads are on or were not asked for.
+    /// </summary>
+    public string? OffloadUnavailableReason { get; }
 
     /// <inheritdoc/>
     public DeviceCapabilities Capabilities { get; }
@@ -87,10 +117,14 @@ public sealed unsafe class TapDevice : IDevice
     /// </summary>
     /// <param name="name">Interface name, at most 15 bytes (IFNAMSIZ - 1).</param>
     /// <param name="mtu">The IP MTU the stack should assume; it should match the TAP's own MTU.</param>
+    /// <param name="offload">
+    /// Ask for checksum and segmentation offload (<see cref="Offloads"/>). When the kernel refuses, the
+    /// device runs with plain frames and <see cref="OffloadUnavailableReason"/> says why.
+    /// </param>
     /// <exception cref="ArgumentException">The name is empty, too long, or not a valid interface name.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The MTU is outside 68..65535.</exception>
     /// <exception cref="DeviceException">The TAP does not exist, is busy, or may not be opened.</exception>
-    public static TapDevice Open(string name, int mtu = 1500)
+    public static TapDevice Open(string name, int mtu = 1500, bool offload = false)
     {
         ValidateName(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(mtu, MinMtu);
@@ -108,31 +142,36 @@ public sealed unsafe class TapDevice : IDevice
             throw NotFound(name);
         }
 
-        FileDescriptorHandle tap = LinuxInterop.Open(CloneDevicePath, LinuxInterop.O_RDWR | LinuxInterop.O_NONBLOCK | LinuxInterop.O_CLOEXEC);
-        if (tap.IsInvalid)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            tap.Dispose();
-            throw errno switch
-            {
-                LinuxInterop.ENOENT or LinuxInterop.ENODEV or LinuxInterop.ENXIO =>
-                    new DeviceException($"{CloneDevicePath} is missing (load the tun module or create the node: mknod {CloneDevicePath} c 10 200)", errno),
-                LinuxInterop.EPERM or LinuxInterop.EACCES => PermissionDenied(name, errno),
-                _ => new DeviceException($"cannot open {CloneDevicePath}: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
-            };
-        }
-
+        FileDescriptorHandle tap = OpenCloneDevice(name);
         FileDescriptorHandle? wakeEvent = null;
         try
         {
-            Attach(tap, name, index);
+            string? offloadUnavailableReason = null;
+            if (offload)
+            {
+                Attach(tap, name, index, LinuxInterop.IFF_VNET_HDR);
+                offloadUnavailableReason = TryEnableOffloads(tap);
+                if (offloadUnavailableReason is not null)
+                {
+                    // IFF_VNET_HDR is fixed at TUNSETIFF, which a descriptor takes once: plain frames need a new one.
+                    // The tap outlives our descriptor (it exists without us: persistent).
+                    tap.Dispose();
+                    tap = OpenCloneDevice(name);
+                }
+            }
+            bool offloads = offload && offloadUnavailableReason is null;
+            if (!offloads)
+            {
+                Attach(tap, name, index, 0);
+                TurnOffloadsOff(tap, name);
+            }
             wakeEvent = LinuxInterop.EventFd(0, LinuxInterop.EFD_NONBLOCK | LinuxInterop.EFD_CLOEXEC);
             if (wakeEvent.IsInvalid)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 throw new DeviceException($"cannot create the wake-up eventfd for tap '{name}': {Marshal.GetPInvokeErrorMessage(errno)}", errno);
             }
-            return new TapDevice(name, tap, wakeEvent, mtu);
+            return new TapDevice(name, tap, wakeEvent, mtu, offloads, offloadUnavailableReason);
         }
         catch
         {
@@ -146,17 +185,14 @@ public sealed unsafe class TapDevice : IDevice
     public PacketBuffer? Receive(Instant now)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Span<byte> header = stackalloc byte[VirtioNetHeader.Length];
         while (true)
         {
             // Keep the buffer of a read that found nothing for the next call: polling an idle tap then
             // costs a syscall, not a rent and return.
             PacketBuffer buffer = _spare ??= PacketBuffer.Rent(_receiveBufferLength);
             buffer.SetLength(buffer.Capacity);
-            nint read;
-            fixed (byte* data = buffer.Span)
-            {
-                read = LinuxInterop.Read(_tap, data, (nuint)buffer.Length);
-            }
+            nint read = ReadFrame(buffer, header);
             if (read < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -174,7 +210,8 @@ public sealed unsafe class TapDevice : IDevice
                         return null;
                 }
             }
-            if (read >= buffer.Length)
+            int length = Offloads ? (int)read - VirtioNetHeader.Length : (int)read;
+            if (length >= buffer.Length)
             {
                 // The kernel copies what fits and returns at most the length asked for
                 // (drivers/net/tun.c, tun_chr_read_iter), so a full buffer means the frame may have been
@@ -183,11 +220,16 @@ public sealed unsafe class TapDevice : IDevice
                 _receiveTruncated++;
                 continue;
             }
-            buffer.SetLength((int)read);
-            _spare = null;
+            PacketOffload offload = default;
+            if (length < 0 || (Offloads && !VirtioNetHeader.Read(header).TryToOffload(length, out offload)))
+            {
+                // A header shorter than its size or one that does not fit its frame: the frame cannot be trusted.
+                _receiveErrors++;
+                continue;
+            }
             _framesReceived++;
-            _bytesReceived += read;
-            return buffer;
+            _bytesReceived += length;
+            return HandOver(buffer, length, offload);
         }
     }
 
@@ -198,14 +240,15 @@ public sealed unsafe class TapDevice : IDevice
         using (frame)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            Span<byte> header = stackalloc byte[VirtioNetHeader.Length];
+            if (!PrepareTransmit(frame, header))
+            {
+                _transmitErrors++;
+                return false;
+            }
             while (true)
             {
-                nint written;
-                fixed (byte* data = frame.Span)
-                {
-                    written = LinuxInterop.Write(_tap, data, (nuint)frame.Length);
-                }
-                if (written >= 0)
+                if (WriteFrame(frame, header) >= 0)
                 {
                     _framesTransmitted++;
                     _bytesTransmitted += frame.Length;
@@ -222,8 +265,9 @@ public sealed unsafe class TapDevice : IDevice
                     case LinuxInterop.EBADFD:
                         throw Removed(errno);
                     default:
-                        // EINVAL for a frame shorter than an Ethernet header, EIO while the link is down:
-                        // the frame is lost like on a real wire, and the stack's own timers recover.
+                        // EINVAL for a frame shorter than an Ethernet header (or a vnet header the kernel
+                        // refuses), EIO while the link is down: the frame is lost like on a real wire, and
+                        // the stack's own timers recover.
                         _transmitErrors++;
                         return false;
                 }
@@ -310,12 +354,143 @@ public sealed unsafe class TapDevice : IDevice
         LinuxInterop.Read(_wakeEvent, &value, sizeof(ulong));
     }
 
-    private static void Attach(FileDescriptorHandle tap, string name, uint index)
+    /// <summary>
+    /// Reads one frame into <paramref name="buffer"/> (with offloads, its vnet header into
+    /// <paramref name="header"/> first, in the same readv(2)). Returns what read(2) returns.
+    /// </summary>
+    private nint ReadFrame(PacketBuffer buffer, Span<byte> header)
+    {
+        fixed (byte* data = buffer.Span)
+        fixed (byte* vnet = header)
+        {
+            if (!Offloads)
+            {
+                return LinuxInterop.Read(_tap, data, (nuint)buffer.Length);
+            }
+            LinuxInterop.IoVec* vectors = stackalloc LinuxInterop.IoVec[2];
+            vectors[0] = new LinuxInterop.IoVec { Base = vnet, Length = VirtioNetHeader.Length };
+            vectors[1] = new LinuxInterop.IoVec { Base = data, Length = (nuint)buffer.Length };
+            return LinuxInterop.ReadV(_tap, vectors, 2);
+        }
+    }
+
+    /// <summary>Writes <paramref name="frame"/> (with offloads, after <paramref name="header"/>, in one writev(2)). Returns what write(2) returns.</summary>
+    private nint WriteFrame(PacketBuffer frame, Span<byte> header)
+    {
+        fixed (byte* data = frame.Span)
+        fixed (byte* vnet = header)
+        {
+            if (!Offloads)
+            {
+                return LinuxInterop.Write(_tap, data, (nuint)frame.Length);
+            }
+            LinuxInterop.IoVec* vectors = stackalloc LinuxInterop.IoVec[2];
+            vectors[0] = new LinuxInterop.IoVec { Base = vnet, Length = VirtioNetHeader.Length };
+            vectors[1] = new LinuxInterop.IoVec { Base = data, Length = (nuint)frame.Length };
+            return LinuxInterop.WriteV(_tap, vectors, 2);
+        }
+    }
+
+    /// <summary>
+    /// Gives the caller the frame just read into <paramref name="buffer"/>. A small frame (an ACK) in a
+    /// large receive buffer is copied into a standard one, so it does not hold 128 KiB while the stack
+    /// works on it and the large buffer stays the spare; a large frame takes the buffer with it.
+    /// </summary>
+    private PacketBuffer HandOver(PacketBuffer buffer, int length, PacketOffload offload)
+    {
+        PacketBuffer frame;
+        if (buffer.Capacity > PacketBuffer.StandardCapacity && length <= PacketBuffer.StandardCapacity)
+        {
+            frame = PacketBuffer.Copy(buffer.Span[..length]);
+        }
+        else
+        {
+            buffer.SetLength(length);
+            _spare = null;
+            frame = buffer;
+        }
+        frame.Offload = offload;
+        return frame;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="frame"/> ready for the kernel: with offloads, the vnet header that says what
+    /// to do with it; without, the kernel takes every frame as final, so a checksum left to fill is
+    /// filled here. False for a frame the TAP cannot carry (offsets past its end, or a segment to cut
+    /// without offloads).
+    /// </summary>
+    private bool PrepareTransmit(PacketBuffer frame, Span<byte> header)
+    {
+        if (Offloads)
+        {
+            if (!VirtioNetHeader.TryFromOffload(frame.Offload, frame.Span, out VirtioNetHeader vnet))
+            {
+                return false;
+            }
+            vnet.WriteTo(header);
+            return true;
+        }
+        if (frame.Offload.IsSegmented || !frame.Offload.TryCompleteChecksum(frame.Span, out PacketOffload completed))
+        {
+            return false;
+        }
+        frame.Offload = completed;
+        return true;
+    }
+
+    private static FileDescriptorHandle OpenCloneDevice(string name)
+    {
+        FileDescriptorHandle tap = LinuxInterop.Open(CloneDevicePath, LinuxInterop.O_RDWR | LinuxInterop.O_NONBLOCK | LinuxInterop.O_CLOEXEC);
+        if (tap.IsInvalid)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            tap.Dispose();
+            throw errno switch
+            {
+                LinuxInterop.ENOENT or LinuxInterop.ENODEV or LinuxInterop.ENXIO =>
+                    new DeviceException($"{CloneDevicePath} is missing (load the tun module or create the node: mknod {CloneDevicePath} c 10 200)", errno),
+                LinuxInterop.EPERM or LinuxInterop.EACCES => PermissionDenied(name, errno),
+                _ => new DeviceException($"cannot open {CloneDevicePath}: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
+            };
+        }
+        return tap;
+    }
+
+    /// <summary>
+    /// Turns on the vnet header's size and the offloads on a tap attached with IFF_VNET_HDR; null when
+    /// done, else which ioctl the kernel refused and its errno.
+    /// </summary>
+    private static string? TryEnableOffloads(FileDescriptorHandle tap)
+    {
+        int headerLength = VirtioNetHeader.Length;
+        if (LinuxInterop.Ioctl(tap, LinuxInterop.TUNSETVNETHDRSZ, &headerLength) < 0)
+        {
+            return $"TUNSETVNETHDRSZ: {LinuxInterop.ErrnoName(Marshal.GetLastPInvokeError())}";
+        }
+        if (LinuxInterop.Ioctl(tap, LinuxInterop.TUNSETOFFLOAD, OffloadFlags) < 0)
+        {
+            return $"TUNSETOFFLOAD: {LinuxInterop.ErrnoName(Marshal.GetLastPInvokeError())}";
+        }
+        return null;
+    }
+
+    private static void TurnOffloadsOff(FileDescriptorHandle tap, string name)
+    {
+        // A previous IFF_VNET_HDR user may have left checksum/TSO offload on; without a vnet header we
+        // could not tell which frames carry unfinished checksums, so turn every offload off.
+        if (LinuxInterop.Ioctl(tap, LinuxInterop.TUNSETOFFLOAD, 0) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new DeviceException($"cannot turn offloads off on tap '{name}': {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+    }
+
+    private static void Attach(FileDescriptorHandle tap, string name, uint index, short extraFlags)
     {
         byte* request = stackalloc byte[LinuxInterop.InterfaceRequestSize];
         new Span<byte>(request, LinuxInterop.InterfaceRequestSize).Clear();
         Encoding.ASCII.GetBytes(name, new Span<byte>(request, LinuxInterop.InterfaceNameSize - 1));
-        *(short*)(request + LinuxInterop.InterfaceRequestFlagsOffset) = LinuxInterop.IFF_TAP | LinuxInterop.IFF_NO_PI;
+        *(short*)(request + LinuxInterop.InterfaceRequestFlagsOffset) = (short)(LinuxInterop.IFF_TAP | LinuxInterop.IFF_NO_PI | extraFlags);
         if (LinuxInterop.Ioctl(tap, LinuxInterop.TUNSETIFF, request) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -336,14 +511,6 @@ public sealed unsafe class TapDevice : IDevice
         if (LinuxInterop.IfNameToIndex(name) != index)
         {
             throw NotFound(name);
-        }
-
-        // A previous IFF_VNET_HDR user may have left checksum/TSO offload on; without a vnet header we
-        // could not tell which frames carry unfinished checksums, so turn every offload off.
-        if (LinuxInterop.Ioctl(tap, LinuxInterop.TUNSETOFFLOAD, 0) < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new DeviceException($"cannot turn offloads off on tap '{name}': {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
     }
 
