@@ -5,7 +5,8 @@ using Usrnet.Cli.Lab;
 namespace Usrnet.LabTests;
 
 /// <summary>
-/// <c>usrnet bench reader</c> and <c>bench writer</c> against a kernel socat in the near namespace: each
+/// <c>usrnet bench reader</c> and <c>bench writer</c> against a kernel socat in the near namespace, and
+/// <c>bench in-process</c> and <c>bench async</c> over the in-memory link with offloads on and off: each
 /// moves all its bytes, exits 0 and prints a positive throughput. No speed is asserted (figures belong
 /// in BENCHMARKS.md); they are written to the test output.
 /// </summary>
@@ -41,6 +42,25 @@ public sealed partial class BenchFigures(ITestOutputHelper output)
         AssertFigures(ended, "stack receives");
     }
 
+    [Theory]
+    [InlineData("in-process", "on", "MTU 1500, offload on, segments up to 65535 bytes")]
+    [InlineData("in-process", "off", "MTU 1500, offload off, segments up to 1500 bytes")]
+    [InlineData("async", "on", "MTU 1500, offload on, segments up to 65535 bytes")]
+    [InlineData("async", "off", "MTU 1500, offload off, segments up to 1500 bytes")]
+    public async Task BenchOverTheInMemoryLinkMovesEveryByteInBothModes(string command, string offload, string link)
+    {
+        const long bytes = 20_000_000;
+        ProcessResult bench = await UsrnetCli.RunAsync(["bench", command, "--bytes", $"{bytes}", "--offload", offload], TimeSpan.FromSeconds(60));
+
+        Assert.True(bench.Succeeded, bench.ToString());
+        Match m = InMemoryFigures().Match(bench.StandardOutput);
+        Assert.True(m.Success, $"no figures line: {bench}");
+        Assert.Equal(bytes, long.Parse(m.Groups["bytes"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(link, m.Groups["link"].Value);
+        Assert.True(double.Parse(m.Groups["gbps"].Value, CultureInfo.InvariantCulture) > 0, bench.StandardOutput);
+        output.WriteLine($"FIGURES: usrnet bench {command} --offload {offload}: {m.Value}");
+    }
+
     private void AssertFigures(ProcessResult bench, string direction)
     {
         Assert.True(bench.Succeeded, bench.ToString());
@@ -56,4 +76,7 @@ public sealed partial class BenchFigures(ITestOutputHelper output)
 
     [GeneratedRegex(@"^(?<bytes>\d+) bytes in (?<seconds>[0-9.]+) s: (?<gbps>[0-9.]+) Gbps \((?<direction>stack sends|stack receives)\); retransmissions (?<retransmissions>\d+), allocated (?<allocated>\d+) bytes$", RegexOptions.Multiline)]
     private static partial Regex Figures();
+
+    [GeneratedRegex(@"^(?<bytes>\d+) bytes in [0-9.]+ s: (?<gbps>[0-9.]+) Gbps \((two stacks, one thread|two NetworkStacks, TcpStream, \d+-byte writes), (?<link>MTU \d+, offload (on|off), segments up to \d+ bytes)\); retransmissions \d+, allocated \d+ bytes$", RegexOptions.Multiline)]
+    private static partial Regex InMemoryFigures();
 }

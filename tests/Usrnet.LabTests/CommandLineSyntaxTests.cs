@@ -56,6 +56,8 @@ public sealed class CommandLineSyntaxTests(ITestOutputHelper output)
     [InlineData("usrnet: serve: PORT: -1 out of range (0 to 65535; 0 picks any free port)", "serve", "-1")]
     [InlineData("usrnet: serve: PORT: 65536 out of range (0 to 65535; 0 picks any free port)", "serve", "65536")]
     [InlineData("usrnet: bench in-process: --mtu: 10 out of range (576, IPv4's minimum datagram every host accepts, to 65535)", "bench", "in-process", "--mtu", "10")]
+    [InlineData("usrnet: bench in-process: --segment-size: 1000 out of range (the MTU, 1500, to 65535)", "bench", "in-process", "--segment-size", "1000")]
+    [InlineData("usrnet: bench async: --segment-size: 9000 needs --offload on; without offloads segments are MTU-sized (use --mtu 9000)", "bench", "async", "--offload", "off", "--segment-size", "9000")]
     [InlineData("usrnet: bench reader: --buffer: 10 out of range (1 KiB = 1024 to 1 GiB = 1073741824 bytes)", "bench", "reader", "--buffer", "10")]
     public async Task AValueOutOfRangeSaysTheRangeThatHolds(string line, params string[] args) => AssertRefused(await Run(args), line);
 

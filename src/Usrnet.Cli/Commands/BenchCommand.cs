@@ -85,23 +85,20 @@ internal static class BenchCommand
     {
         Option<long> bytes = new("--bytes") { Description = $"bytes to transfer (default {DefaultBytes})", HelpName = "BYTES", DefaultValueFactory = _ => DefaultBytes };
         Option<int> buffer = new("--buffer") { Description = "TCP send and receive buffer size in bytes (default 1 MiB)", HelpName = "BYTES", DefaultValueFactory = _ => 1 << 20 };
-        Option<int> mtu = new("--mtu") { Description = "MTU of the in-memory link (default 1500)", HelpName = "BYTES", DefaultValueFactory = _ => 1500 };
+        BenchLinkOptions link = new();
         Command command = new("in-process", "Two stacks in this process joined by an in-memory link, one thread: stack A sends BYTES to stack B over TCP (no tap, no root)")
         {
-            bytes, buffer, mtu,
+            bytes, buffer,
         };
+        link.AddTo(command);
         command.SetAction(parse =>
         {
             long total = parse.GetValue(bytes);
             int size = parse.GetValue(buffer);
-            int linkMtu = parse.GetValue(mtu);
             CheckBytes(total);
             CheckBuffer(size);
-            if (linkMtu is < 576 or > 65535)
-            {
-                throw CliError.Usage($"--mtu: {linkMtu} out of range (576, IPv4's minimum datagram every host accepts, to 65535)");
-            }
-            return RunInProcess(total, new TcpSocketOptions { SendBufferSize = size, ReceiveBufferSize = size }, linkMtu, Console.Out);
+            DeviceCapabilities capabilities = link.Read(parse);
+            return RunInProcess(total, new TcpSocketOptions { SendBufferSize = size, ReceiveBufferSize = size }, capabilities, Console.Out);
         });
         return command;
     }
@@ -110,10 +107,12 @@ internal static class BenchCommand
     {
         Option<long> bytes = new("--bytes") { Description = $"bytes to transfer (default {DefaultBytes})", HelpName = "BYTES", DefaultValueFactory = _ => DefaultBytes };
         Option<int> write = new("--write") { Description = "bytes per WriteAsync and per ReadAsync (default 64 KiB)", HelpName = "BYTES", DefaultValueFactory = _ => 1 << 16 };
+        BenchLinkOptions link = new();
         Command command = new("async", "Two NetworkStacks in this process, each on its own loop thread, joined by an in-memory link: a TcpStream on A writes BYTES to one on B (no tap, no root)")
         {
             bytes, write,
         };
+        link.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             long total = parse.GetValue(bytes);
@@ -123,16 +122,17 @@ internal static class BenchCommand
             {
                 throw CliError.Usage($"--write: {size} out of range (1 byte to 1 GiB)");
             }
-            return await RunAsync(total, size, Console.Out, cancellationToken).ConfigureAwait(false);
+            DeviceCapabilities capabilities = link.Read(parse);
+            return await RunAsync(total, size, capabilities, Console.Out, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>The async facade's throughput: what a .NET program using TcpStream gets, loop threads and hand-offs included.</summary>
-    internal static async Task<int> RunAsync(long total, int writeSize, TextWriter output, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(long total, int writeSize, DeviceCapabilities link, TextWriter output, CancellationToken cancellationToken)
     {
         TcpSocketOptions tcp = new() { SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20 };
-        MemoryLink.CreatePair(out IDevice deviceA, out IDevice deviceB);
+        MemoryLink.CreatePair(out IDevice deviceA, out IDevice deviceB, capabilities: link);
         await using NetworkStack a = NetworkStack.Start(deviceA, new NetworkStackOptions
         {
             Interface = new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = Ipv4Cidr.Parse("192.0.2.1/24") },
@@ -178,15 +178,15 @@ internal static class BenchCommand
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
             double seconds = clock.Elapsed.TotalSeconds;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{receivedTotal} bytes in {seconds:F3} s: {receivedTotal * 8 / seconds / 1e9:F3} Gbps (two NetworkStacks, TcpStream, {writeSize}-byte writes); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
+                $"{receivedTotal} bytes in {seconds:F3} s: {receivedTotal * 8 / seconds / 1e9:F3} Gbps (two NetworkStacks, TcpStream, {writeSize}-byte writes, {BenchLinkOptions.Describe(link)}); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
             output.Flush();
             return receivedTotal == total ? 0 : 1;
         }
     }
 
-    internal static int RunInProcess(long total, TcpSocketOptions options, int mtu, TextWriter output)
+    internal static int RunInProcess(long total, TcpSocketOptions options, DeviceCapabilities link, TextWriter output)
     {
-        MemoryLink.CreatePair(out IDevice deviceA, out IDevice deviceB, capabilities: new DeviceCapabilities { Mtu = mtu, MaxSegmentLength = mtu });
+        MemoryLink.CreatePair(out IDevice deviceA, out IDevice deviceB, capabilities: link);
         using Interface a = new(deviceA, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = Ipv4Cidr.Parse("192.0.2.1/24") });
         using Interface b = new(deviceB, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:02"), Address = Ipv4Cidr.Parse("192.0.2.2/24") });
         using TcpListenSocket listener = b.Sockets.CreateTcpListenSocket(options);
@@ -230,7 +230,7 @@ internal static class BenchCommand
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
         double seconds = clock.Elapsed.TotalSeconds;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{received} bytes in {seconds:F3} s: {received * 8 / seconds / 1e9:F3} Gbps (two stacks, one thread, MTU {mtu}); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
+            $"{received} bytes in {seconds:F3} s: {received * 8 / seconds / 1e9:F3} Gbps (two stacks, one thread, {BenchLinkOptions.Describe(link)}); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
         output.Flush();
         sender.Dispose();
         receiver.Dispose();
