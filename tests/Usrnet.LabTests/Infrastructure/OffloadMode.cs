@@ -11,7 +11,7 @@ namespace Usrnet.LabTests;
 /// <c>--offload off</c> (or <c>on</c>), so the whole suite runs in that mode:
 /// <code>USRNET_OFFLOAD=off nice dotnet test tests/Usrnet.LabTests</code>
 /// A command is a stack command when its <c>--help</c> lists <c>--offload</c> (asked once per command
-/// path and cached), so <c>lab up</c>, <c>bench in-process</c> and the like are left alone; so is a
+/// path and cached), so <c>lab up</c> and the like are left alone (<c>bench in-process</c> and <c>bench async</c> take it for their in-memory link); so is a
 /// command line that already says <c>--offload</c> (a test about one mode) or asks for help.
 /// </summary>
 public static class OffloadMode
