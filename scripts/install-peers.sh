@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the lab tests talk to (DESIGN.md §3) when any is missing.
+# Installs the Debian packages the lab tests talk to (DESIGN.md §3), and what bench/run.sh needs (a C
+# compiler for bench/tcpbench.c, fontconfig and a font for the plot), when any is missing.
 # Idempotent and quiet on success; on failure prints apt's output and exits non-zero.
 set -euo pipefail
 
 packages=(
   iputils-ping iputils-arping traceroute dnsmasq-base tcpdump tshark iperf3 socat netcat-openbsd
   python3-scapy hping3 wrk iproute2 ethtool nftables curl bind9-dnsutils
+  gcc libc6-dev fontconfig fonts-dejavu-core
 )
 
 missing=()
