@@ -71,7 +71,7 @@ public sealed class StackOptions
     /// <summary><c>--offload on|off</c>.</summary>
     public Option<string> Offload { get; } = new("--offload")
     {
-        Description = "let the tap fill TCP checksums and carry TCP segments up to 64 KiB both ways (virtio-net header); 'off' for plain frames",
+        Description = "let the tap fill TCP checksums and carry TCP segments up to 64 KiB both ways (virtio-net header); 'off' for plain frames (the default with fault options, which then act on wire frames)",
         HelpName = "on|off",
         DefaultValueFactory = _ => On,
     };
@@ -176,14 +176,18 @@ public sealed class StackOptions
             pcap = ReadPcapPath(pcap);
         }
 
-        bool offload = ReadOffload(parse.GetValue(Offload) ?? On);
-
         FaultSettings faults = new(
             ReadChance(parse, DropChance),
             ReadChance(parse, CorruptChance),
             ReadChance(parse, ReorderChance),
             ReadChance(parse, DuplicateChance),
             parse.GetValue(Seed));
+
+        // Faults act on frames; with offloads the tap hands over coalesced segments of up to 64 KiB, so a
+        // dropped "frame" would be dozens of wire frames. Unless asked for, offloads stay off with faults.
+        bool offload = parse.GetResult(Offload) is { Implicit: false }
+            ? ReadOffload(parse.GetValue(Offload) ?? On)
+            : !faults.IsEnabled;
 
         return new StackSettings(tap, mac, cidr, gateway, pcap, faults, parse.GetValue(Verbose), offload) { MessagePrefix = CommandLine.Prefix(parse) };
     }

@@ -25,6 +25,16 @@ public sealed class StackOptionsTests
         Assert.Equal("test: ", settings.MessagePrefix);
     }
 
+    [Theory]
+    [InlineData(new[] { "--drop-chance", "0.1" }, false)]            // faults act on wire frames: plain by default
+    [InlineData(new[] { "--dup-chance", "0.1", "--offload", "on" }, true)] // unless offloads are asked for
+    [InlineData(new[] { "--offload", "off" }, false)]
+    [InlineData(new[] { "--offload", "ON" }, true)]
+    public void OffloadsAreOnUnlessTurnedOffOrFaultsAreInjected(string[] args, bool offload)
+    {
+        Assert.Equal(offload, Read(args).Offload);
+    }
+
     [Fact]
     public void EveryOptionIsRead()
     {
