@@ -411,18 +411,19 @@ public sealed partial class TcpSocket
             return true;
         }
         int usable = UsableWindow();
-        int length = Math.Min(Math.Min(unsent, usable), _sndMss);
+        int length = Math.Min(Math.Min(unsent, usable), SegmentDataLimit()); // as TryDispatch, or it waits forever for a segment that never goes
         return (SackRecovery && TryNextSackRetransmission(out _, out _)) || length > 0 && (ShouldSendData(length, unsent) || (_finQueued && !_finSent && length == unsent));
     }
 
     /// <summary>
     /// Nagle (RFC 9293 §3.7.4) and sender silly-window avoidance (§3.8.6.2.1): send a full segment, or
     /// everything queued when nothing is in flight (or Nagle is off), or whatever fits when nothing is in flight.
+    /// A full segment is the most data one segment carries now: the MSS less a SACK option it carries.
     /// </summary>
     private bool ShouldSendData(int length, int unsent)
     {
         bool nothingInFlight = _sndNxt == _sndUna;
-        return length >= _sndMss
+        return length >= SegmentDataLimit()
             || nothingInFlight
             || (length == unsent && _options.NoDelay);
     }
