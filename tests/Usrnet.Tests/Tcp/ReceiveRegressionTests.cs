@@ -42,4 +42,21 @@ public class ReceiveRegressionTests
         h.Recv(new Seg { Seq = h.Local(100), Ack = h.Remote(2920), Window = 0 });
         Assert.Equal(0, h.Socket.BytesUnacknowledged);
     }
+
+    [Fact]
+    public void DataExactlyHalfTheSequenceSpaceAwayIsDroppedWithoutAThrow()
+    {
+        // Found by fuzzing the interface: a segment 2^31 before RCV.NXT is both before and after it in
+        // sequence arithmetic (RFC 9293 §3.4), passed the acceptability test with its last byte, and its
+        // offset, int.MinValue, was negated back to itself: ProcessData sliced the payload at a negative
+        // index and threw. It is old data: acknowledged and dropped.
+        TcpHarness h = TcpHarness.Established();
+        Seg halfway = new() { Seq = h.Remote(0) + int.MinValue, Ack = h.Local(0), Payload = TcpHarness.Pattern(0, 100) };
+
+        h.Send(halfway);
+
+        Assert.Equal(TcpState.Established, h.Socket.State);
+        h.SendNoReset(Data(h, 0, 10));
+        Assert.Contains(h.RecvAll(), s => s.Header.AcknowledgmentNumber == h.Remote(10));
+    }
 }

@@ -569,7 +569,8 @@ public sealed partial class TcpSocket
         int offset = seq - _rcvNxt;
         if (offset < 0)
         {
-            if (-offset >= payload.Length)
+            // As a long: 2^31 behind is int.MinValue, whose negation is itself.
+            if (-(long)offset >= payload.Length)
             {
                 _ackNow = true; // all old: a duplicate; tell the sender where we are
                 return;
