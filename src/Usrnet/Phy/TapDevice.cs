@@ -358,36 +358,28 @@ public sealed unsafe class TapDevice : IDevice
     /// Reads one frame into <paramref name="buffer"/> (with offloads, its vnet header into
     /// <paramref name="header"/> first, in the same readv(2)). Returns what read(2) returns.
     /// </summary>
-    private nint ReadFrame(PacketBuffer buffer, Span<byte> header)
-    {
-        fixed (byte* data = buffer.Span)
-        fixed (byte* vnet = header)
-        {
-            if (!Offloads)
-            {
-                return LinuxInterop.Read(_tap, data, (nuint)buffer.Length);
-            }
-            LinuxInterop.IoVec* vectors = stackalloc LinuxInterop.IoVec[2];
-            vectors[0] = new LinuxInterop.IoVec { Base = vnet, Length = VirtioNetHeader.Length };
-            vectors[1] = new LinuxInterop.IoVec { Base = data, Length = (nuint)buffer.Length };
-            return LinuxInterop.ReadV(_tap, vectors, 2);
-        }
-    }
+    private nint ReadFrame(PacketBuffer buffer, Span<byte> header) => Transfer(buffer, header, write: false);
 
     /// <summary>Writes <paramref name="frame"/> (with offloads, after <paramref name="header"/>, in one writev(2)). Returns what write(2) returns.</summary>
-    private nint WriteFrame(PacketBuffer frame, Span<byte> header)
+    private nint WriteFrame(PacketBuffer frame, Span<byte> header) => Transfer(frame, header, write: true);
+
+    /// <summary>
+    /// One read(2) or write(2) of a frame; with offloads, readv(2) or writev(2) of the vnet header and
+    /// the frame together, so both cross in one system call.
+    /// </summary>
+    private nint Transfer(PacketBuffer frame, Span<byte> header, bool write)
     {
         fixed (byte* data = frame.Span)
         fixed (byte* vnet = header)
         {
             if (!Offloads)
             {
-                return LinuxInterop.Write(_tap, data, (nuint)frame.Length);
+                return write ? LinuxInterop.Write(_tap, data, (nuint)frame.Length) : LinuxInterop.Read(_tap, data, (nuint)frame.Length);
             }
             LinuxInterop.IoVec* vectors = stackalloc LinuxInterop.IoVec[2];
             vectors[0] = new LinuxInterop.IoVec { Base = vnet, Length = VirtioNetHeader.Length };
             vectors[1] = new LinuxInterop.IoVec { Base = data, Length = (nuint)frame.Length };
-            return LinuxInterop.WriteV(_tap, vectors, 2);
+            return write ? LinuxInterop.WriteV(_tap, vectors, 2) : LinuxInterop.ReadV(_tap, vectors, 2);
         }
     }
 
