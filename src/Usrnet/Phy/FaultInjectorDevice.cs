@@ -1,13 +1,13 @@
 namespace Usrnet.Phy;
 
 /// <summary>
-/// A decorator that makes any device a lossy network: it drops, corrupts, duplicates, reorders, delays and
+/// A decorator that makes any device a lossy network: it drops (at random or in bursts), corrupts, duplicates, reorders, delays and
 /// rate-limits frames, at random but deterministically for a given <see cref="FaultOptions.Seed"/>: the
 /// faults of each direction follow from the seed and the sequence of frames in that direction alone. The kernel here has no netem; this is how the stack meets a bad network in tests.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Drop, corrupt, duplicate and the rate limit apply in both directions (smoltcp's FaultInjector does the
+/// Drop, burst loss, corrupt, duplicate and the rate limit apply in both directions (smoltcp's FaultInjector does the
 /// same); delay and reorder hold received frames in a bounded queue and release them on a later
 /// <see cref="Receive"/>. Time comes only from the <c>now</c> arguments, so virtual time drives the faults.
 /// </para>
@@ -43,6 +43,10 @@ public sealed class FaultInjectorDevice : IDevice
 
     private TokenBucket _receiveBucket;
     private TokenBucket _transmitBucket;
+
+    // The Gilbert–Elliott state of each direction: true while the path is bad (in a burst).
+    private bool _receiveInBurst;
+    private bool _transmitInBurst;
 
     // The latest time a caller passed in: Wait has no `now` of its own, and must not read a clock.
     private Instant _lastNow;
@@ -118,7 +122,7 @@ public sealed class FaultInjectorDevice : IDevice
             {
                 return null;
             }
-            if (!PassesLinkFaults(frame, _receiveRandom, ref _receiveBucket, now))
+            if (!PassesLinkFaults(frame, _receiveRandom, ref _receiveBucket, ref _receiveInBurst, now))
             {
                 continue;
             }
@@ -170,7 +174,7 @@ public sealed class FaultInjectorDevice : IDevice
             ObjectDisposedException.ThrowIf(true, this);
         }
         _lastNow = now;
-        if (!PassesLinkFaults(frame, _transmitRandom, ref _transmitBucket, now))
+        if (!PassesLinkFaults(frame, _transmitRandom, ref _transmitBucket, ref _transmitInBurst, now))
         {
             return true;
         }
@@ -232,9 +236,9 @@ public sealed class FaultInjectorDevice : IDevice
     /// <summary>
     /// The faults of the link itself, in both directions. False when the frame was lost (and disposed).
     /// </summary>
-    private bool PassesLinkFaults(PacketBuffer frame, Random random, ref TokenBucket bucket, Instant now)
+    private bool PassesLinkFaults(PacketBuffer frame, Random random, ref TokenBucket bucket, ref bool inBurst, Instant now)
     {
-        if (Chance(random, Options.DropChance))
+        if (IsLost(random, ref inBurst))
         {
             _dropped++;
             frame.Dispose();
@@ -257,6 +261,25 @@ public sealed class FaultInjectorDevice : IDevice
             _corrupted++;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Whether the next frame of a direction is lost. Without burst loss, a draw of <see cref="FaultOptions.DropChance"/>
+    /// alone, so seeds keep the faults they had before burst loss existed. With it, the Gilbert–Elliott
+    /// chain moves first and the frame is lost with the chance of the state it lands in, so a burst of
+    /// n frames in the bad state loses n frames when <see cref="FaultOptions.BurstDropChance"/> is 1.
+    /// </summary>
+    private bool IsLost(Random random, ref bool inBurst)
+    {
+        if (Options.BurstStartChance > 0)
+        {
+            inBurst = inBurst ? !Chance(random, Options.BurstEndChance) : Chance(random, Options.BurstStartChance);
+            if (inBurst)
+            {
+                return Chance(random, Options.BurstDropChance);
+            }
+        }
+        return Chance(random, Options.DropChance);
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace Usrnet.Phy;
 /// What a <see cref="FaultInjectorDevice"/> does to frames. The defaults change nothing.
 /// </summary>
 /// <remarks>
-/// Chances are probabilities per frame in [0, 1]. Drop, corrupt, duplicate and the rate limit apply to both
+/// Chances are probabilities per frame in [0, 1]. Drop, burst loss, corrupt, duplicate and the rate limit apply to both
 /// directions; delay and reorder apply to received frames. Invalid values throw
 /// <see cref="ArgumentOutOfRangeException"/> where they are set.
 /// </remarks>
@@ -18,6 +18,30 @@ public sealed record FaultOptions
 
     /// <summary>Chance that a frame is silently lost.</summary>
     public double DropChance { get; init => field = CheckChance(value, nameof(DropChance)); }
+
+    /// <summary>
+    /// Chance per frame that the path turns from good to bad: the <i>p</i> of the Gilbert–Elliott model of
+    /// burst loss (netem's <c>loss gemodel p r 1-h 1-k</c>). 0, the default, turns burst loss off. A good path
+    /// loses frames with <see cref="DropChance"/>, a bad one with <see cref="BurstDropChance"/>; each direction
+    /// has its own state.
+    /// </summary>
+    /// <remarks>
+    /// Real paths lose frames in runs (a full queue, a fading radio), and a run of losses is what fast
+    /// recovery finds hardest: several holes in one window, or the whole window and the retransmission timer.
+    /// </remarks>
+    public double BurstStartChance { get; init => field = CheckChance(value, nameof(BurstStartChance)); }
+
+    /// <summary>
+    /// Chance per frame that a bad path turns good again (the <i>r</i> of Gilbert–Elliott): a burst lasts
+    /// 1 / <see cref="BurstEndChance"/> frames on average. Default 1, bursts of one frame.
+    /// </summary>
+    public double BurstEndChance { get; init => field = CheckChance(value, nameof(BurstEndChance)); } = 1.0;
+
+    /// <summary>
+    /// Chance that a frame is lost while the path is bad (1 − <i>h</i> of Gilbert–Elliott). Default 1: every
+    /// frame of a burst is lost (Gilbert's model).
+    /// </summary>
+    public double BurstDropChance { get; init => field = CheckChance(value, nameof(BurstDropChance)); } = 1.0;
 
     /// <summary>Chance that one bit of a frame is flipped.</summary>
     public double CorruptChance { get; init => field = CheckChance(value, nameof(CorruptChance)); }
@@ -99,10 +123,10 @@ public sealed record FaultOptions
     public int Seed { get; init; }
 
     /// <summary>
-    /// True when some fault acts on each frame (loss, corruption, duplication, reordering or a rate
-    /// limit); a delay alone changes no frame.
+    /// True when some fault acts on each frame (loss, burst loss, corruption, duplication, reordering or a
+    /// rate limit); a delay alone changes no frame.
     /// </summary>
-    public bool ActsOnFrames => DropChance > 0 || CorruptChance > 0 || DuplicateChance > 0 || ReorderChance > 0 || RateLimitBytesPerSecond > 0;
+    public bool ActsOnFrames => DropChance > 0 || BurstStartChance > 0 || CorruptChance > 0 || DuplicateChance > 0 || ReorderChance > 0 || RateLimitBytesPerSecond > 0;
 
     private static double CheckChance(double value, string name)
     {
