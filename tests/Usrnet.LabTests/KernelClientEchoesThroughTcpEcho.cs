@@ -66,6 +66,14 @@ public sealed class KernelClientEchoesThroughTcpEcho(ITestOutputHelper output)
         Assert.Equal(Connections, TcpPeers.CountLines(ended.StandardOutput, $@"^accepted {Kernel}:\d+$"));
         Assert.Equal(Connections, TcpPeers.CountLines(ended.StandardOutput, $@"^closed {Kernel}:\d+ after {Bytes} bytes \(retransmissions \d+, timeouts \d+, fast retransmits \d+\)$"));
         Assert.Contains($"usrnet: {Connections} connections, {Connections * Bytes} bytes echoed", ended.StandardOutput, StringComparison.Ordinal);
+        // The exit's TCP totals are sums over every connection: each received its 64 KiB (the last ACKs
+        // of the echo may still be on their way when the stack is stopped).
+        IReadOnlyDictionary<string, long> tcp = ToolOutput.Counters(ended.StandardOutput, "tcp");
+        Assert.Equal(Connections, ToolOutput.Counter(tcp, "Connections"));
+        Assert.Equal(Connections * Bytes, ToolOutput.Counter(tcp, "BytesReceived"));
+        Assert.InRange(ToolOutput.Counter(tcp, "BytesAcknowledged"), 1, Connections * Bytes);
+        // At least a SYN-ACK, data and a FIN each (with offloads on a segment may carry 64 KiB).
+        Assert.InRange(ToolOutput.Counter(tcp, "SegmentsSent"), 3 * Connections, long.MaxValue);
         IReadOnlyDictionary<string, long> counters = ToolOutput.Counters(ended.StandardOutput);
         // Not asserted here (whether the tap's queue overflows under 100 initial windows at once is
         // timing): segments the stack built larger than the MTU. LossThroughTheGateway asserts it.

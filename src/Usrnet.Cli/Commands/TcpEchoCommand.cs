@@ -49,6 +49,7 @@ internal static class TcpEchoCommand
         List<TcpSocket> connections = [];
         byte[] buffer = new byte[64 * 1024];
         long accepted = 0, echoed = 0;
+        TcpTotals totals = new();
         while (!host.IsStopping)
         {
             while (listener.TryAccept(out TcpSocket connection))
@@ -73,9 +74,11 @@ internal static class TcpEchoCommand
                         output.WriteLine($"{how} {c.RemoteEndpoint} after {st.BytesReceived} bytes (retransmissions {st.Retransmissions}, timeouts {st.Timeouts}, fast retransmits {st.FastRetransmits})");
                     }
                     c.Dispose();
+                    totals.Finished(c);
                     connections.RemoveAt(i);
                 }
             }
+            totals.Sweep();
             output.Flush();
             host.PollUntil(null);
         }
@@ -87,9 +90,11 @@ internal static class TcpEchoCommand
             }
             c.Abort();
             c.Dispose();
+            totals.Finished(c);
         }
         host.PollUntil(Instant.Now); // send the resets
         output.WriteLine($"usrnet: {accepted} connections, {echoed} bytes echoed");
+        totals.Print(output);
         UpCommand.PrintCounters(host.Interface.Counters, output);
         return 0;
     }
