@@ -15,6 +15,12 @@ internal enum RunOutcome
 
     /// <summary>The time limit passed first.</summary>
     TimedOut,
+
+    /// <summary>
+    /// An interface kept asking to be polled at once without doing anything: what would be a busy loop
+    /// in a real poll loop.
+    /// </summary>
+    Spinning,
 }
 
 /// <summary>
@@ -38,6 +44,10 @@ internal sealed class SimulatedNetwork : IDisposable
 
     // Rounds of polling at one instant before the stacks are declared in a busy loop.
     private const int MaxRoundsPerInstant = 10_000;
+
+    // Steps of one microsecond in a row, each because an interface asked for "now" and then did nothing,
+    // before the run is declared spinning. A stack waits on a timer, not on the clock creeping forward.
+    private const int MaxIdleSteps = 1000;
 
     // What the simulation measures is TCP, not ARP: a resolved neighbour lasts the whole run, and a
     // resolution keeps asking through heavy loss rather than failing the connection after three requests.
@@ -83,6 +93,12 @@ internal sealed class SimulatedNetwork : IDisposable
     /// <summary>Virtual time, advanced only by <see cref="RunUntil"/>.</summary>
     public Instant Now { get; private set; } = Instant.FromSeconds(1000);
 
+    /// <summary>Instants at which time moved on (to an event, or by a microsecond when an interface asked for "now").</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Steps of one microsecond taken because an interface asked for "now" and then did nothing.</summary>
+    public long IdleSteps { get; private set; }
+
     /// <summary>The next instant something happens, or null when nothing ever will.</summary>
     public Instant? NextEvent => Instant.Min(Instant.Min(A.PollAt(Now), B.PollAt(Now)), Link.NextRelease);
 
@@ -94,6 +110,7 @@ internal sealed class SimulatedNetwork : IDisposable
     public RunOutcome RunUntil(Func<bool> done, TimeSpan limit, Func<bool>? application = null)
     {
         Instant end = Now + limit;
+        int idleSteps = 0;
         while (true)
         {
             Settle(application);
@@ -109,9 +126,23 @@ internal sealed class SimulatedNetwork : IDisposable
             {
                 return RunOutcome.TimedOut;
             }
-            // An interface asks for "now" when it has output it could not send at this instant; one
-            // microsecond on keeps time moving without skipping any event.
-            Now = next > Now ? next : Now + TimeSpan.FromMicroseconds(1);
+            Steps++;
+            if (next > Now)
+            {
+                idleSteps = 0;
+                Now = next;
+            }
+            else if (++idleSteps > MaxIdleSteps)
+            {
+                return RunOutcome.Spinning;
+            }
+            else
+            {
+                IdleSteps++;
+                // An interface asks for "now" when it has output it could not send at this instant; one
+                // microsecond on keeps time moving without skipping any event.
+                Now += TimeSpan.FromMicroseconds(1);
+            }
         }
     }
 
