@@ -246,12 +246,13 @@ public class CloseTests
     [Fact]
     public void AbortSendsAResetAtSndNxtAndDiscardsBothBuffers()
     {
-        // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
+        // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>, after one at SND.UNA while data is unacknowledged (see ResetAcceptanceTests).
         TcpHarness h = TcpHarness.Established();
         h.Write(0, 100);
         h.Recv();
         h.SendNoReset(new Seg { Seq = h.Remote(0), Ack = h.Local(0), Payload = [1, 2] });
         h.Socket.Abort();
+        h.Recv(new Seg { Flags = TcpFlags.Rst, Seq = h.Local(0), Ack = default, Window = 0 });
         h.Recv(new Seg { Flags = TcpFlags.Rst, Seq = h.Local(100), Ack = default, Window = 0 });
         h.ExpectNothing();
         Assert.Equal(TcpState.Closed, h.Socket.State);

@@ -29,10 +29,7 @@ public sealed partial class TcpSocket
         dataLength = 0;
         if (_resetPending)
         {
-            // ABORT (§3.10.5): <SEQ=SND.NXT><CTL=RST>.
-            _resetPending = false;
-            header = new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, _sndNxt, default, TcpFlags.Rst, 0);
-            SetState(TcpState.Closed);
+            header = NextAbortReset();
             _segmentsSent++;
             return true;
         }
@@ -206,6 +203,31 @@ public sealed partial class TcpSocket
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// ABORT (RFC 9293 §3.10.5): &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt;. The peer takes a reset only at exactly its
+    /// RCV.NXT (RFC 5961 §3.2), which lies somewhere in [SND.UNA, SND.MAX] while data is unacknowledged:
+    /// a reset at SND.UNA goes first (the peer lost or has not acknowledged what followed; if it holds
+    /// more, this one is below its window and silently dropped), then one at SND.MAX (it holds all we
+    /// sent; SND.MAX rather than SND.NXT, which a timeout may have rewound). In between, the peer's
+    /// challenge ACK names its RCV.NXT and the interface answers it as a segment for no connection
+    /// (§3.10.7.1, &lt;SEQ=SEG.ACK&gt;), exactly.
+    /// </summary>
+    private TcpHeader NextAbortReset()
+    {
+        TcpSeqNumber seq = _sndMax;
+        if (_sndUna != _sndMax && !_resetAtUnaSent && State != TcpState.SynReceived) // there only our SYN is unacknowledged
+        {
+            seq = _sndUna;
+            _resetAtUnaSent = true;
+        }
+        else
+        {
+            _resetPending = false;
+            SetState(TcpState.Closed);
+        }
+        return new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, seq, default, TcpFlags.Rst, 0);
     }
 
     /// <summary>Copies a dispatched segment's payload from the send buffer.</summary>

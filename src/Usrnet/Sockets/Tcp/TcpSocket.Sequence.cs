@@ -51,6 +51,7 @@ public sealed partial class TcpSocket
     private TcpSeqNumber _finSeq;
     private bool _finReceived;
     private bool _resetPending;   // Abort() asked for a RST
+    private bool _resetAtUnaSent; // of the abort's two resets, the one at SND.UNA went
     private bool _synToSend;      // SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) to (re)send
 
     // Acknowledgments.
@@ -136,7 +137,7 @@ public sealed partial class TcpSocket
         _tx.Clear();
         _rx.Clear();
         _assembler.Clear();
-        _finQueued = _finSent = _finSeqValid = _finReceived = _resetPending = false;
+        _finQueued = _finSent = _finSeqValid = _finReceived = _resetPending = _resetAtUnaSent = false;
         _pendingFin = null;
         _ackNow = false;
         _duplicateAcksOwed = 0;
