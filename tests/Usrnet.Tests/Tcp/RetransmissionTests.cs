@@ -19,9 +19,12 @@ public class RetransmissionTests
         new() { Seq = h.Remote(0), Ack = h.Local(offset), Options = options };
 
     /// <summary>Ten full segments in flight, as the initial window allows, and nothing else queued.</summary>
-    private static TcpHarness TenSegmentsInFlight(TcpOptions? peerSynOptions = null)
+    /// <summary>RACK-TLP needs SACK (RFC 8985 §2): the peer of the tail loss probe tests offers it.</summary>
+    private static readonly TcpOptions s_sackPeer = new() { MaximumSegmentSize = Mss, SackPermitted = true };
+
+    private static TcpHarness TenSegmentsInFlight(TcpOptions? peerSynOptions = null, int rttMs = 0)
     {
-        TcpHarness h = TcpHarness.Established(peerSynOptions: peerSynOptions);
+        TcpHarness h = TcpHarness.Established(peerSynOptions: peerSynOptions, rttMs: rttMs);
         h.Write(0, 10 * Mss);
         Assert.Equal(10, h.RecvAll().Count);
         return h;
@@ -216,7 +219,7 @@ public class RetransmissionTests
     [Fact]
     public void AfterATimeoutOnlyTheFirstSegmentIsResentThenSlowStartResumes()
     {
-        TcpHarness h = TcpHarness.Established(rttMs: 100);
+        TcpHarness h = TcpHarness.Established(peerSynOptions: s_sackPeer, rttMs: 100);
         h.Write(0, 3 * Mss);
         Assert.Equal(3, h.RecvAll().Count);
         // A tail loss probe goes first (RFC 8985: PTO = 2·SRTT = 200 ms < RTO = 300 ms) and resends the last segment.
@@ -235,7 +238,7 @@ public class RetransmissionTests
     [Fact]
     public void ATailLossProbeResendsTheLastSegmentAfterTwoRtts()
     {
-        TcpHarness h = TcpHarness.Established(rttMs: 50);
+        TcpHarness h = TcpHarness.Established(peerSynOptions: s_sackPeer, rttMs: 50);
         h.Write(0, 3 * Mss);
         h.RecvAll();
         h.AdvanceMs(99);
@@ -252,7 +255,7 @@ public class RetransmissionTests
     [Fact]
     public void ATailLossProbeSendsNewDataWhenThereIsSome()
     {
-        TcpHarness h = TcpHarness.Established(rttMs: 50, peerWindow: 4 * Mss);
+        TcpHarness h = TcpHarness.Established(peerSynOptions: s_sackPeer, rttMs: 50, peerWindow: 4 * Mss);
         h.Write(0, 3 * Mss);
         h.RecvAll();
         h.Write(3 * Mss, 100); // Nagle holds it while data is in flight
@@ -406,8 +409,9 @@ public class RetransmissionTests
     [Fact]
     public void WithSackALossIsDetectedFromTheBlocksAndTheHoleResent()
     {
-        TcpHarness h = TenSegmentsInFlight(new TcpOptions { MaximumSegmentSize = 1460, SackPermitted = true });
-        // RFC 6675 §4 IsLost: more than (DupThresh − 1)·SMSS SACKed above segment 0.
+        TcpHarness h = TenSegmentsInFlight(s_sackPeer, rttMs: 100);
+        // RFC 8985 §6.2: before DupThresh segments are SACKed the reordering window is min_RTT / 4, and
+        // these SACKs arrive at once; with the third it is zero and segment 0 is lost.
         h.SendNoReset(AckOf(h, 0, new TcpOptions { SackBlocks = [new TcpSackBlock(h.Local(Mss), h.Local(2 * Mss))] }));
         h.ExpectNothing();
         h.SendNoReset(AckOf(h, 0, new TcpOptions { SackBlocks = [new TcpSackBlock(h.Local(Mss), h.Local(3 * Mss))] }));
@@ -415,9 +419,10 @@ public class RetransmissionTests
         h.SendNoReset(AckOf(h, 0, new TcpOptions { SackBlocks = [new TcpSackBlock(h.Local(Mss), h.Local(4 * Mss))] }));
         h.Recv(Data(h, 0, Mss, TcpFlags.Ack | TcpFlags.Psh));
         h.ExpectNothing();
-        // RFC 6675 §5 step 4.2: cwnd = ssthresh, no inflation.
+        // RFC 6937: ssthresh is half the flight; the pipe (10 − 3 SACKed − 1 lost + 1 resent = 7 segments)
+        // is above it, so PRR sends in proportion to what is delivered, and nothing more goes out yet.
         Assert.Equal(5 * Mss, h.Stats.SlowStartThreshold);
-        Assert.Equal(5 * Mss, h.Stats.CongestionWindow);
+        Assert.Equal(1, h.Stats.Retransmissions);
     }
 
     [Fact]

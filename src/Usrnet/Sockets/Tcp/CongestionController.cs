@@ -7,13 +7,22 @@ namespace Usrnet.Sockets.Tcp;
 /// </summary>
 internal abstract class CongestionController
 {
+    /// <summary>RFC 6928 §2: the segment size its byte bound is written in (14600 = 10 × 1460).</summary>
+    private const int InitialWindowReferenceMss = 1460;
+
     protected CongestionController(int mss, int initialWindowSegments)
     {
         Mss = mss;
-        // RFC 6928: IW = min(10·MSS, max(2·MSS, 14600)) for 10 segments; generalised to the configured count.
-        Window = Math.Min(initialWindowSegments * mss, Math.Max(2 * mss, initialWindowSegments * 1460));
+        Window = InitialWindow(mss, initialWindowSegments);
         SlowStartThreshold = int.MaxValue; // RFC 5681 §3.1: "arbitrarily high"
     }
+
+    /// <summary>
+    /// RFC 6928 §2: IW = min(10·MSS, max(2·MSS, 14600)) for 10 segments, generalised to
+    /// <paramref name="segments"/>.
+    /// </summary>
+    public static int InitialWindow(int mss, int segments) =>
+        Math.Min(segments * mss, Math.Max(2 * mss, segments * InitialWindowReferenceMss));
 
     /// <summary>Sender maximum segment size.</summary>
     public int Mss { get; private set; }
@@ -56,6 +65,16 @@ internal abstract class CongestionController
 
     /// <summary>Sets cwnd directly (fast recovery's inflation and deflation, RFC 6582 §3.2).</summary>
     public void SetWindow(int bytes) => Window = Math.Max(Mss, bytes);
+
+    /// <summary>
+    /// Undoes a reduction that proved needless (RFC 3708 §2, RFC 2883 §5): cwnd and ssthresh become at
+    /// least what they were before it.
+    /// </summary>
+    public virtual void Restore(int window, int slowStartThreshold)
+    {
+        Window = Math.Max(Window, window);
+        SlowStartThreshold = Math.Max(SlowStartThreshold, slowStartThreshold);
+    }
 
     /// <summary>Slow start: cwnd grows by at most one SMSS per ACK (RFC 5681 §3.1 eq. 2).</summary>
     protected void SlowStart(int ackedBytes) => Window += Math.Min(ackedBytes, Mss);
@@ -146,8 +165,16 @@ internal sealed class CubicCongestionController(int mss, int initialWindowSegmen
         // §4.7 fast convergence.
         _wMax = segments < _wMax ? segments * (1 + Beta) / 2 : segments;
         _epochStart = null;
-        SlowStartThreshold = Math.Max((int)(flightSize * Beta), 2 * Mss); // §4.6
+        // §4.6: ssthresh = cwnd · β_cubic. From cwnd, not FlightSize as Reno does (RFC 5681 eq. 4), as
+        // Linux and Windows do: an application-limited flight would otherwise collapse the window.
+        SlowStartThreshold = Math.Max((int)(Window * Beta), 2 * Mss);
         return SlowStartThreshold;
+    }
+
+    public override void Restore(int window, int slowStartThreshold)
+    {
+        base.Restore(window, slowStartThreshold);
+        _epochStart = null; // the curve restarts from the restored window
     }
 
     public override void OnRetransmissionTimeout(Instant now, int flightSize)

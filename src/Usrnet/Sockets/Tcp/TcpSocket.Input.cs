@@ -24,7 +24,6 @@ public sealed partial class TcpSocket
         _iss = _set.InitialSequenceNumbers.Next(now, local, remote);
         _sndUna = _iss;
         _sndNxt = _iss;
-        _sndMax = _iss;
         _recover = _iss;
         _tsOffset = (uint)_iss.Value;
         NegotiateOptions(syn);
@@ -53,7 +52,6 @@ public sealed partial class TcpSocket
         _rcvNxt = ack.SequenceNumber;
         _sndUna = ack.AcknowledgmentNumber;
         _sndNxt = _sndUna;
-        _sndMax = _sndUna;
         _recover = _sndUna;
         _tsOffset = (uint)_iss.Value; // the clock the SYN-ACK's TSval was taken from
         bool timestamps = ack.Options.Timestamps is not null;
@@ -110,7 +108,7 @@ public sealed partial class TcpSocket
         if (syn && !rst && State == TcpState.SynReceived && seq == _irs)
         {
             TcpSeqNumber synAck = segment.AcknowledgmentNumber;
-            if ((flags & TcpFlags.Ack) != 0 && _sndUna < synAck && synAck <= _sndMax)
+            if ((flags & TcpFlags.Ack) != 0 && _sndUna < synAck && synAck <= _sndNxt)
             {
                 // Simultaneous open (RFC 9293 §3.5 figure 7): the peer's SYN-ACK completes the handshake.
                 _sndUna = synAck;
@@ -119,7 +117,7 @@ public sealed partial class TcpSocket
                 _sndWl1 = seq;
                 _sndWl2 = synAck;
                 _retries = 0;
-                _rto = _computedRto;
+                _rtt.EndBackOff();
                 _rtoDeadline = null;
                 _ackNow = true;
                 SetState(TcpState.Established);
@@ -146,7 +144,7 @@ public sealed partial class TcpSocket
             // should be made to accept valid ACKs": a zero-window probe may acknowledge our data.
             if (!rst && !syn && seq == _rcvNxt && (flags & TcpFlags.Ack) != 0 && _rcvAdvertisedRight - _rcvNxt <= 0
                 && State is not (TcpState.SynReceived or TcpState.TimeWait)
-                && segment.AcknowledgmentNumber <= _sndMax && segment.AcknowledgmentNumber >= _sndUna)
+                && segment.AcknowledgmentNumber <= _sndNxt && segment.AcknowledgmentNumber >= _sndUna)
             {
                 ProcessAck(now, segment, payloadLength: 0);
             }
@@ -199,7 +197,7 @@ public sealed partial class TcpSocket
         TcpSeqNumber ack = segment.AcknowledgmentNumber;
         if (State == TcpState.SynReceived)
         {
-            if (!(_sndUna < ack && ack <= _sndMax))
+            if (!(_sndUna < ack && ack <= _sndNxt))
             {
                 return Reset(ack); // §3.10.7.4 fifth check, SYN-RECEIVED
             }
@@ -208,13 +206,13 @@ public sealed partial class TcpSocket
             _sndWl1 = seq;
             _sndWl2 = ack;
             _retries = 0;
-            _rto = _computedRto;
+            _rtt.EndBackOff();
             _rtoDeadline = null;
             SetState(TcpState.Established);
         }
 
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT]; others draw an ACK and are dropped.
-        if (ack > _sndMax || ack < _sndUna - (int)Math.Min(Math.Max(_maxSndWnd, 1), int.MaxValue))
+        if (ack > _sndNxt || ack < _sndUna - (int)Math.Min(Math.Max(_maxSndWnd, 1), int.MaxValue))
         {
             _segmentsRejected++;
             _ackNow = true;
@@ -266,7 +264,7 @@ public sealed partial class TcpSocket
         TcpFlags flags = segment.Flags;
         bool ackFlag = (flags & TcpFlags.Ack) != 0;
         TcpSeqNumber ack = segment.AcknowledgmentNumber;
-        if (ackFlag && (ack <= _iss || ack > _sndMax))
+        if (ackFlag && (ack <= _iss || ack > _sndNxt))
         {
             return (flags & TcpFlags.Rst) != 0 ? null : Reset(ack);
         }
@@ -299,15 +297,14 @@ public sealed partial class TcpSocket
         {
             _ackNow = true;
             SampleRtt(now, segment, ack);
-            if (_timeouts > 0 && !_haveRtt)
+            if (_timeouts > 0)
             {
-                // RFC 6298 §5.7: after a SYN timed out, with no RTT sample, data starts with a 3 s RTO.
-                _computedRto = TimeSpan.FromTicks(Math.Max(_computedRto.Ticks, s_rtoAfterSynTimeout.Ticks));
+                _rtt.ApplySynTimeoutRule(); // RFC 6298 §5.7: after a SYN timed out, with no RTT sample, data starts with a 3 s RTO
             }
             _sndUna = ack;
             _sndNxt = TcpSeqNumber.Max(_sndNxt, ack);
             _retries = 0;
-            _rto = _computedRto; // the SYN's back-off ends with the handshake
+            _rtt.EndBackOff(); // the SYN's back-off ends with the handshake
             _rtoDeadline = null;
             _synToSend = false;
             SetState(TcpState.Established);
@@ -361,186 +358,7 @@ public sealed partial class TcpSocket
                 _persistBackoff = TimeSpan.Zero;
             }
         }
-        int acked = ack - _sndUna;
-        int sackedBefore = _scoreboard.SackedBytes;
-        if (acked > 0)
-        {
-            _scoreboard.Advance(acked);
-        }
-        if (_sackEnabled)
-        {
-            // RFC 2018 §4: blocks are ranges above the cumulative ACK; anything else (D-SACK, stale,
-            // or beyond what we sent) is ignored.
-            foreach (TcpSackBlock block in segment.Options.SackBlocks)
-            {
-                if (block.Right > ack && block.Right <= _sndMax && block.Left < block.Right)
-                {
-                    TcpSeqNumber left = TcpSeqNumber.Max(block.Left, ack);
-                    _scoreboard.Add(left - ack, block.Right - ack);
-                }
-            }
-        }
-        bool newSack = _scoreboard.SackedBytes > sackedBefore - Math.Max(0, acked);
-        if (acked > 0)
-        {
-            int flight = FlightSize;
-            int dataAcked = acked;
-            if (_sndUna == _iss)
-            {
-                dataAcked--; // our SYN
-            }
-            if (_finSeqValid && ack == _finSeq + 1)
-            {
-                dataAcked--; // our FIN
-            }
-            dataAcked = Math.Clamp(dataAcked, 0, _tx.Length);
-            _tx.DequeueAllocated(dataAcked);
-            _bytesAcknowledged += dataAcked;
-            SampleRtt(now, segment, ack);
-            _sndUna = ack;
-            if (_sndNxt < _sndUna)
-            {
-                _sndNxt = _sndUna;
-            }
-            if (_highRxt < _sndUna)
-            {
-                _highRxt = _sndUna;
-            }
-            _retries = 0;
-            // New data acknowledged proves the path works again: leave the backed-off RTO (RFC 6298
-            // §5.5) for the last computed one, rather than wait for a sample Karn's rule may withhold
-            // for several rounds on a lossy path (each further timeout would double it again).
-            _rto = _computedRto;
-            // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
-            _rtoDeadline = _sndUna == _sndMax ? null : now + _rto;
-            _firstUnackedSentAt = now;
-            if (_inRecovery)
-            {
-                if (ack >= _recover)
-                {
-                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: a full acknowledgment ends recovery.
-                    _inRecovery = false;
-                    _cc.SetWindow(_sackEnabled ? _cc.SlowStartThreshold : Math.Min(_cc.SlowStartThreshold, Math.Max(FlightSize, _sndMss) + _sndMss));
-                }
-                else if (!_sackEnabled)
-                {
-                    // RFC 6582 step 4: a partial acknowledgment: resend the next hole, deflate by what was acknowledged.
-                    _retransmitNow = true;
-                    _cc.SetWindow(_cc.Window - acked + (acked >= _sndMss ? _sndMss : 0));
-                }
-            }
-            else
-            {
-                _cc.OnAck(now, acked, flight);
-            }
-            _dupAcks = 0;
-        }
-        else if (acked == 0 && payloadLength == 0 && _sndMax != _sndUna && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (!windowChanged || newSack))
-        {
-            // RFC 5681 §2: a duplicate ACK (RFC 6675 also counts one that brings new SACK information).
-            _dupAcks++;
-            if (_inRecovery && !_sackEnabled && _dupAcks > 3)
-            {
-                _cc.SetWindow(_cc.Window + _sndMss); // RFC 6582 step 3: inflate for each segment that left the network
-            }
-        }
-        if (acked > 0 || newSack)
-        {
-            _tlpSent = false; // RFC 8985 §7.3: an ACK ends the probe episode
-        }
-        if (SackRecovery && acked == 0 && _highRxt > _sndUna && _sndMaxAtFirstHoleResend > _sndUna
-            && _scoreboard.SackedAbove(_sndMaxAtFirstHoleResend - _sndUna) > DuplicateAckThreshold * _sndMss)
-        {
-            // The hole at SND.UNA was resent, yet more than DupThresh segments sent *after* that have been
-            // SACKed while it was not: the retransmission was lost too (RFC 8985 §6.2 reasons the same way,
-            // by send order). Scan the holes again from SND.UNA instead of waiting for the timeout.
-            _highRxt = _sndUna;
-            _sndMaxAtFirstHoleResend = _sndMax;
-        }
-        int threshold = DuplicateAckThresholdNow();
-        if (!_inRecovery && _sndMax != _sndUna && (_dupAcks >= threshold
-            || (_sackEnabled && _scoreboard.LossBoundary(_sndMss, threshold) > 0))
-            && (ack > _recover || _sackEnabled))
-        {
-            // RFC 6582 §3.2 step 1 keeps NewReno out of recovery until the cumulative ACK passes the
-            // recovery point. RFC 6675 §5.1 asks the same of SACK after a timeout; we deviate: with the
-            // rule, 10% loss both ways stalled a connection into its retransmission limit (see the
-            // 50 MB stack-to-stack test), while the scoreboard already tells real losses apart.
-            EnterRecovery(now);
-        }
-    }
-
-    /// <summary>
-    /// DupThresh, lowered by early retransmit (RFC 5827 §3.1) when fewer than four segments are
-    /// outstanding and no new data can be sent, so a small window can still recover without a timeout.
-    /// </summary>
-    private int DuplicateAckThresholdNow()
-    {
-        int outstandingSegments = (FlightSize + _sndMss - 1) / Math.Max(1, _sndMss);
-        bool newDataPossible = _tx.Length > _sndNxt - _sndUna && UsableWindow() > 0;
-        return outstandingSegments < 4 && !newDataPossible ? Math.Max(1, outstandingSegments - 1) : DuplicateAckThreshold;
-    }
-
-    /// <summary>
-    /// Fast retransmit (RFC 5681 §3.2, RFC 6582 §3.2 step 2) or, with SACK, loss recovery (RFC 6675 §5):
-    /// ssthresh from the controller; the first unacknowledged segment goes out at once.
-    /// </summary>
-    private void EnterRecovery(Instant now)
-    {
-        int ssthresh = _cc.OnFastRetransmit(now, FlightSize);
-        _recover = _sndMax;
-        _inRecovery = true;
-        _highRxt = _sndUna;
-        _fastRetransmits++;
-        _timedSeq = null;
-        _retransmitNow = true; // RFC 6675 §5 step 4.3 / RFC 5681: the segment at SND.UNA, at once
-        // RFC 6675 §5 step 4.2: cwnd = ssthresh, NextSeg picks what follows; NewReno inflates by the three duplicates.
-        _cc.SetWindow(_sackEnabled ? ssthresh : ssthresh + 3 * _sndMss);
-    }
-
-    /// <summary>Takes an RTT sample (RFC 6298 §3; RFC 7323 §4.1 with timestamps) and updates the RTO (§2).</summary>
-    private void SampleRtt(Instant now, in TcpHeader segment, TcpSeqNumber ack)
-    {
-        TimeSpan? sample = null;
-        if (_tsEnabled && segment.Options.Timestamps is { EchoReply: not 0 } ts)
-        {
-            // Karn's rule in timestamp terms: an echo from before our last timeout may belong to a
-            // segment whose ACK was lost, and would measure the timeout instead of the path.
-            if (_timeoutTimestampValid && unchecked((int)(ts.EchoReply - _timeoutTimestamp)) < 0)
-            {
-                return;
-            }
-            uint elapsed = unchecked(TimestampNow(now) - ts.EchoReply);
-            if (elapsed < int.MaxValue)
-            {
-                sample = TimeSpan.FromMilliseconds(elapsed);
-            }
-        }
-        else if (_timedSeq is { } timed && ack >= timed)
-        {
-            sample = now - _timedAt;
-            _timedSeq = null;
-        }
-        if (sample is not { } r)
-        {
-            return;
-        }
-        if (!_haveRtt)
-        {
-            _srtt = r;
-            _rttvar = r / 2;
-            _haveRtt = true;
-        }
-        else
-        {
-            TimeSpan delta = (_srtt - r).Duration();
-            _rttvar = (_rttvar * 3 + delta) / 4;  // β = 1/4
-            _srtt = (_srtt * 7 + r) / 8;          // α = 1/8
-        }
-        // RFC 6298 §2.3 with a clock granularity G of 1 ms.
-        TimeSpan rto = _srtt + TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, 4 * _rttvar.Ticks));
-        _rto = rto < _options.MinRetransmissionTimeout ? _options.MinRetransmissionTimeout : rto > _options.MaxRetransmissionTimeout ? _options.MaxRetransmissionTimeout : rto;
-        _computedRto = _rto;
+        OnAcknowledgment(now, segment, payloadLength, windowChanged);
     }
 
     /// <summary>
@@ -615,11 +433,22 @@ public sealed partial class TcpSocket
             // RFC 5681 §4.2: an out-of-order segment draws an immediate duplicate ACK, one per segment,
             // even when several arrive in one poll: the sender counts them to detect the loss.
             _duplicateAcksOwed = Math.Min(_duplicateAcksOwed + 1, MaxDuplicateAcksOwed);
+            _quickAcksLeft = QuickAckSegments;
             return;
         }
         if (hadHoles)
         {
             _ackNow = true; // data that fills a hole is acknowledged at once, too
+            _quickAcksLeft = QuickAckSegments;
+            return;
+        }
+        if (_quickAcksLeft > 0)
+        {
+            // After a loss the sender's window is small and its recovery runs on our ACKs: a delayed
+            // ACK would stall it for the ACK delay each round, and one lost ACK of two would cost a
+            // timeout. Acknowledge every segment for a while, as Linux's quick-ACK mode does.
+            _quickAcksLeft--;
+            _ackNow = true;
             return;
         }
         // A segment the peer's device coalesced (receive offload) counts as the full segments it holds.
@@ -677,9 +506,6 @@ public sealed partial class TcpSocket
     /// <summary>A reset answering an unacceptable segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (§3.10.7.4).</summary>
     private TcpHeader Reset(TcpSeqNumber sequence) =>
         new(LocalEndpoint.Port, RemoteEndpoint.Port, sequence, default, TcpFlags.Rst, 0);
-
-    /// <summary>RFC 6298 §5.7: the RTO data starts with after a SYN timed out without an RTT sample.</summary>
-    private static readonly TimeSpan s_rtoAfterSynTimeout = TimeSpan.FromSeconds(3);
 
     private uint TimestampNow(Instant now) => TimestampClock(now, _tsOffset);
 

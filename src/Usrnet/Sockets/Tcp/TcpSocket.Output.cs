@@ -5,15 +5,6 @@ namespace Usrnet.Sockets.Tcp;
 
 public sealed partial class TcpSocket
 {
-    /// <summary>Longest wait between zero-window probes (RFC 9293 §3.8.6.1 leaves it open; Linux caps at 120 s).</summary>
-    private static readonly TimeSpan s_maxPersistInterval = TimeSpan.FromSeconds(60);
-
-    /// <summary>RFC 8985 §7.2: the smallest probe timeout (10 ms).</summary>
-    private static readonly TimeSpan s_minProbeTimeout = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>RFC 8985 §7.2 WCDelAckT: the peer's worst-case delayed-ACK time (200 ms).</summary>
-    private static readonly TimeSpan s_worstCaseDelayedAck = TimeSpan.FromMilliseconds(200);
-
     /// <summary>
     /// Decides the next segment to send, if any, and commits to it: sequence numbers advance and timers
     /// start as if it was sent. The payload is <paramref name="dataLength"/> bytes of the send buffer
@@ -21,6 +12,10 @@ public sealed partial class TcpSocket
     /// <paramref name="segmentationLimit"/> bytes (a whole number of <see cref="SegmentPayloadLimit"/>) when
     /// the device cuts large segments itself; 0 keeps every segment within the MSS.
     /// </summary>
+    /// <remarks>
+    /// In order of precedence: a reset, a SYN, duplicate ACKs owed, a lost segment to resend, a tail
+    /// loss probe, new data (and our FIN), a window probe or keep-alive, a bare ACK.
+    /// </remarks>
     internal bool TryDispatch(Instant now, out TcpHeader header, out int dataOffset, out int dataLength, int segmentationLimit = 0)
     {
         RunTimers(now);
@@ -37,159 +32,35 @@ public sealed partial class TcpSocket
         {
             case TcpState.Closed or TcpState.Listen:
                 return false;
-            case TcpState.SynSent or TcpState.SynReceived:
-                if (!_synToSend)
-                {
-                    break; // in SYN-RECEIVED an ACK may still be due (e.g. a challenge ACK)
-                }
-                header = BuildSyn(now);
-                _synToSend = false;
-                if (_sndNxt == _iss)
-                {
-                    _sndNxt = _iss + 1;
-                }
-                _sndMax = TcpSeqNumber.Max(_sndMax, _sndNxt);
-                _rtoDeadline ??= now + _rto;
-                if (_retries == 0)
-                {
-                    _timedSeq = _iss + 1;
-                    _timedAt = now;
-                }
-                else
-                {
-                    _retransmissions++;
-                }
-                _segmentsSent++;
+            case TcpState.SynSent or TcpState.SynReceived when _synToSend:
+                header = SendSyn(now);
                 return true;
+            case TcpState.SynSent:
+                return false;
         }
-        if (State is TcpState.SynSent)
-        {
-            return false;
-        }
-
         if (_duplicateAcksOwed > 0)
         {
             // Pure ACKs: one carrying data would not count as a duplicate at the sender (RFC 5681 §2).
             _duplicateAcksOwed--;
-            header = Finish(now, _sndMax, TcpFlags.Ack, 0); // SND.MAX: after a timeout rewound SND.NXT, the peer may already hold more
+            header = Finish(now, _sndNxt, TcpFlags.Ack, 0);
             return true;
         }
-        TcpFlags flags = TcpFlags.Ack;
-        TcpSeqNumber seq = _sndNxt;
-        if (_retransmitNow && _tx.Length > 0 && State is not TcpState.SynReceived)
-        {
-            // Fast retransmit / partial ACK: the first unacknowledged segment, SND.NXT untouched.
-            _retransmitNow = false;
-            seq = _sndUna;
-            dataOffset = 0;
-            dataLength = Math.Min(SegmentDataLimit(), _tx.Length);
-            if (_sndUna + dataLength > _highRxt)
-            {
-                _highRxt = _sndUna + dataLength;
-            }
-            _sndMaxAtFirstHoleResend = _sndMax;
-            _retransmissions++;
-            if (_timedSeq is { } t && t > _sndUna)
-            {
-                _timedSeq = null; // Karn: never time a retransmitted segment
-            }
-            header = Finish(now, seq, flags | TcpFlags.Psh, dataLength);
-            return true;
-        }
-        _retransmitNow = false;
-
-        if (SackRecovery && CanCarryData() && TryNextSackRetransmission(out int holeOffset, out int holeLength))
-        {
-            // RFC 6675 §4 NextSeg rule 1: the first lost, unSACKed, not yet retransmitted segment.
-            seq = _sndUna + holeOffset;
-            dataOffset = holeOffset;
-            dataLength = holeLength;
-            _highRxt = seq + holeLength;
-            if (holeOffset == 0)
-            {
-                _sndMaxAtFirstHoleResend = _sndMax;
-            }
-            _retransmissions++;
-            header = Finish(now, seq, flags, dataLength);
-            return true;
-        }
-
-        if (_tlpProbeNow && CanCarryData() && TryTailLossProbe(now, out header, out dataOffset, out dataLength))
-        {
-            return true;
-        }
-        _tlpProbeNow = false;
-
         if (CanCarryData())
         {
-            SkipSackedData();
-            seq = _sndNxt;
-            int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
-            int unsent = Math.Max(0, _tx.Length - unsentOffset);
-            int usable = UsableWindow();
-            int length = Math.Min(Math.Min(unsent, usable), BurstDataLimit(segmentationLimit));
-            if (_sndNxt < _sndMax)
+            if (TryRetransmitLost(now, out header, out dataOffset, out dataLength))
             {
-                length = Math.Min(length, _scoreboard.NextSackedStart(unsentOffset, int.MaxValue) - unsentOffset);
-            }
-            bool finNow = _finQueued && !_finSent && length == unsent && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing;
-            if (length > 0 && !ShouldSendData(length, unsent) && !finNow)
-            {
-                length = 0;
-            }
-            if (length > 0 || finNow)
-            {
-                bool retransmission = _sndNxt < _sndMax;
-                dataOffset = unsentOffset;
-                dataLength = length;
-                if (length > 0 && length == unsent)
-                {
-                    flags |= TcpFlags.Psh;
-                }
-                if (finNow)
-                {
-                    flags |= TcpFlags.Fin;
-                }
-                header = Finish(now, seq, flags, length);
-                _sndNxt = seq + length + (finNow ? 1 : 0);
-                if (finNow)
-                {
-                    _finSent = true;
-                    _finSeqValid = true;
-                    _finSeq = seq + length;
-                    if (State == TcpState.Established)
-                    {
-                        SetState(TcpState.FinWait1);
-                    }
-                    else if (State == TcpState.CloseWait)
-                    {
-                        SetState(TcpState.LastAck);
-                    }
-                }
-                if (retransmission)
-                {
-                    _retransmissions++;
-                }
-                else if (_timedSeq is null && !_tsEnabled && length > 0)
-                {
-                    _timedSeq = _sndNxt;
-                    _timedAt = now;
-                }
-                if (_sndNxt > _sndMax)
-                {
-                    _sndMax = _sndNxt;
-                }
-                if (_rtoDeadline is null)
-                {
-                    _rtoDeadline = now + _rto;
-                    _firstUnackedSentAt = now;
-                }
-                ArmTailLossProbe(now);
                 return true;
             }
-            ArmPersistTimer(now, unsent);
+            if (_tlpProbeNow && TryTailLossProbe(now, out header, out dataOffset, out dataLength))
+            {
+                return true;
+            }
+            _tlpProbeNow = false;
+            if (TrySendNewData(now, segmentationLimit, out header, out dataOffset, out dataLength))
+            {
+                return true;
+            }
         }
-
         if (_probeNow)
         {
             // Zero-window probe or keep-alive: an old sequence number draws an ACK with the current window.
@@ -199,7 +70,7 @@ public sealed partial class TcpSocket
         }
         if (_ackNow || WindowUpdateDue())
         {
-            header = Finish(now, _sndMax, TcpFlags.Ack, 0); // SND.MAX: after a timeout rewound SND.NXT, the peer may already hold more
+            header = Finish(now, _sndNxt, TcpFlags.Ack, 0);
             return true;
         }
         return false;
@@ -207,17 +78,16 @@ public sealed partial class TcpSocket
 
     /// <summary>
     /// ABORT (RFC 9293 §3.10.5): &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt;. The peer takes a reset only at exactly its
-    /// RCV.NXT (RFC 5961 §3.2), which lies somewhere in [SND.UNA, SND.MAX] while data is unacknowledged:
+    /// RCV.NXT (RFC 5961 §3.2), which lies somewhere in [SND.UNA, SND.NXT] while data is unacknowledged:
     /// a reset at SND.UNA goes first (the peer lost or has not acknowledged what followed; if it holds
-    /// more, this one is below its window and silently dropped), then one at SND.MAX (it holds all we
-    /// sent; SND.MAX rather than SND.NXT, which a timeout may have rewound). In between, the peer's
-    /// challenge ACK names its RCV.NXT and the interface answers it as a segment for no connection
-    /// (§3.10.7.1, &lt;SEQ=SEG.ACK&gt;), exactly.
+    /// more, this one is below its window and silently dropped), then one at SND.NXT (it holds all we
+    /// sent). In between, the peer's challenge ACK names its RCV.NXT and the interface answers it as a
+    /// segment for no connection (§3.10.7.1, &lt;SEQ=SEG.ACK&gt;), exactly.
     /// </summary>
     private TcpHeader NextAbortReset()
     {
-        TcpSeqNumber seq = _sndMax;
-        if (_sndUna != _sndMax && !_resetAtUnaSent && State != TcpState.SynReceived) // there only our SYN is unacknowledged
+        TcpSeqNumber seq = _sndNxt;
+        if (_sndUna != _sndNxt && !_resetAtUnaSent && State != TcpState.SynReceived) // there only our SYN is unacknowledged
         {
             seq = _sndUna;
             _resetAtUnaSent = true;
@@ -230,116 +100,109 @@ public sealed partial class TcpSocket
         return new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, seq, default, TcpFlags.Rst, 0);
     }
 
+    /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first or again after a timeout.</summary>
+    private TcpHeader SendSyn(Instant now)
+    {
+        TcpHeader header = BuildSyn(now);
+        _synToSend = false;
+        if (_sndNxt == _iss)
+        {
+            _sndNxt = _iss + 1;
+        }
+        _rtoDeadline ??= now + _rtt.Rto;
+        if (_retries == 0)
+        {
+            _timedSeq = _iss + 1;
+            _timedAt = now;
+        }
+        else
+        {
+            _retransmissions++;
+        }
+        _segmentsSent++;
+        return header;
+    }
+
+    /// <summary>
+    /// New data the windows, Nagle and silly-window avoidance allow, with our FIN when it closes the
+    /// queue; recorded on the scoreboard one wire segment per entry.
+    /// </summary>
+    private bool TrySendNewData(Instant now, int segmentationLimit, out TcpHeader header, out int dataOffset, out int dataLength)
+    {
+        header = default;
+        dataOffset = Math.Max(0, _sndNxt - _sndUna);
+        dataLength = 0;
+        int unsent = Math.Max(0, _tx.Length - dataOffset);
+        int length = Math.Min(Math.Min(unsent, UsableWindow()), BurstDataLimit(segmentationLimit));
+        bool finNow = _finQueued && !_finSent && length == unsent && State is TcpState.Established or TcpState.CloseWait;
+        if (length > 0 && !ShouldSendData(length, unsent) && !finNow)
+        {
+            length = 0;
+        }
+        if (length == 0 && !finNow)
+        {
+            ArmPersistTimer(now, unsent);
+            return false;
+        }
+        TcpSeqNumber seq = _sndNxt;
+        TcpFlags flags = TcpFlags.Ack | (length > 0 && length == unsent ? TcpFlags.Psh : 0) | (finNow ? TcpFlags.Fin : 0);
+        dataLength = length;
+        header = Finish(now, seq, flags, length);
+        RecordSent(now, seq, length, finNow);
+        _sndNxt = seq + length + (finNow ? 1 : 0);
+        if (finNow)
+        {
+            _finSent = true;
+            _finSeqValid = true;
+            _finSeq = seq + length;
+            SetState(State == TcpState.Established ? TcpState.FinWait1 : TcpState.LastAck);
+        }
+        if (_timedSeq is null && !_tsEnabled && length > 0)
+        {
+            _timedSeq = _sndNxt;
+            _timedAt = now;
+        }
+        CountRecoverySend(length + (finNow ? 1 : 0));
+        if (_rtoDeadline is null)
+        {
+            _rtoDeadline = now + _rtt.Rto;
+            _firstUnackedSentAt = now;
+        }
+        ArmTailLossProbe(now);
+        return true;
+    }
+
+    /// <summary>Puts new data just sent on the scoreboard, one entry per wire segment the device will send.</summary>
+    private void RecordSent(Instant now, TcpSeqNumber seq, int length, bool fin)
+    {
+        int piece = SegmentDataLimit();
+        uint timestamp = TimestampNow(now);
+        int offset = 0;
+        do
+        {
+            int take = Math.Min(piece, length - offset);
+            bool last = offset + take == length;
+            _scoreboard.Append(seq + offset, take + (last && fin ? 1 : 0), last && fin, now, timestamp);
+            offset += take;
+        }
+        while (offset < length);
+    }
+
     /// <summary>Copies a dispatched segment's payload from the send buffer.</summary>
     internal void CopyPayload(int dataOffset, Span<byte> destination) => _tx.Peek(dataOffset, destination);
 
     /// <summary>
-    /// The next instant this socket needs to be dispatched: now when it has something to send, else its
-    /// earliest timer; null when idle.
-    /// </summary>
-    internal Instant? PollAt(Instant now)
-    {
-        if (State is TcpState.Closed or TcpState.Listen)
-        {
-            return null;
-        }
-        if (_resetPending || _synToSend || _ackNow || _duplicateAcksOwed > 0 || _retransmitNow || _tlpProbeNow || _probeNow || WindowUpdateDue() || HasDataToSend())
-        {
-            return now;
-        }
-        Instant? next = _rtoDeadline;
-        next = Instant.Min(next, _ackDeadline);
-        next = Instant.Min(next, _tlpDeadline);
-        next = Instant.Min(next, _timeWaitDeadline);
-        next = Instant.Min(next, _keepAliveDeadline);
-        next = Instant.Min(next, _persistDeadline);
-        if (_options.KeepAliveIdle is { } idle && State == TcpState.Established && _keepAliveDeadline is null && _sndUna == _sndMax && _tx.Length == 0)
-        {
-            next = Instant.Min(next, _lastActivity + idle); // as RunTimers: no probe while data is outstanding
-        }
-        return next;
-    }
-
-    /// <summary>
-    /// Bytes of new data the windows allow now: the peer's window, and cwnd less what is in flight —
-    /// RFC 6675's pipe during SACK recovery, plus up to two segments of limited transmit on the first
-    /// duplicate ACKs (RFC 3042).
+    /// Bytes of new data the windows allow now: the peer's window, and cwnd less the pipe (RFC 6675 §4;
+    /// with nothing SACKed or lost, the pipe is the flight size). With SACK, each SACKed segment leaves
+    /// the pipe, which is limited transmit (RFC 3042) already; without, the first two duplicate ACKs
+    /// allow a segment each.
     /// </summary>
     private int UsableWindow()
     {
-        long inFlight = _sndNxt - _sndUna;
-        long byPeer = _sndWnd - inFlight;
-        long byCongestion;
-        if (SackRecovery)
-        {
-            byCongestion = _cc.Window - Pipe();
-        }
-        else
-        {
-            int limitedTransmit = !_inRecovery && _dupAcks is 1 or 2 ? _dupAcks * _sndMss : 0;
-            byCongestion = _cc.Window + limitedTransmit - inFlight;
-        }
+        long byPeer = _sndWnd - (_sndNxt - _sndUna);
+        int limitedTransmit = !_sackEnabled && !InAnyRecovery && _dupAcks is 1 or 2 ? _dupAcks * _sndMss : 0;
+        long byCongestion = (long)_cc.Window + limitedTransmit - Pipe();
         return (int)Math.Clamp(Math.Min(byPeer, byCongestion), 0, int.MaxValue);
-    }
-
-    /// <summary>
-    /// Schedules a tail loss probe (RFC 8985 §7.2): PTO = 2·SRTT, plus the peer's worst-case delayed
-    /// ACK when one segment is in flight, no later than the retransmission timer. Only outside
-    /// recovery, with an RTT sample, and once per episode.
-    /// </summary>
-    private void ArmTailLossProbe(Instant now)
-    {
-        if (_inRecovery || _tlpSent || !_haveRtt || _retries > 0 || _sndNxt < _sndMax)
-        {
-            return; // RFC 8985 §7.2: no probe during fast recovery or RTO recovery
-        }
-        TimeSpan pto = TimeSpan.FromTicks(Math.Max(2 * _srtt.Ticks, s_minProbeTimeout.Ticks));
-        if (FlightSize <= _sndMss)
-        {
-            pto += s_worstCaseDelayedAck;
-        }
-        Instant at = now + pto;
-        _tlpDeadline = _rtoDeadline is { } rto && at >= rto ? null : at;
-    }
-
-    /// <summary>
-    /// The probe itself (RFC 8985 §7.3): one new segment if the peer's window allows, else the last
-    /// segment sent again, so the ACK or SACK it draws reveals a lost tail without a timeout.
-    /// </summary>
-    private bool TryTailLossProbe(Instant now, out TcpHeader header, out int dataOffset, out int dataLength)
-    {
-        _tlpProbeNow = false;
-        header = default;
-        dataOffset = 0;
-        dataLength = 0;
-        int inFlightData = Math.Min(_sndMax - _sndUna, _tx.Length);
-        if (inFlightData <= 0)
-        {
-            return false;
-        }
-        int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
-        int unsent = Math.Max(0, _tx.Length - unsentOffset);
-        long peerRoom = _sndWnd - (_sndNxt - _sndUna);
-        TcpSeqNumber seq;
-        if (unsent > 0 && peerRoom > 0 && _sndNxt == _sndMax)
-        {
-            dataOffset = unsentOffset;
-            dataLength = (int)Math.Min(Math.Min(unsent, peerRoom), SegmentDataLimit());
-            seq = _sndNxt;
-            _sndNxt += dataLength;
-            _sndMax = TcpSeqNumber.Max(_sndMax, _sndNxt);
-        }
-        else
-        {
-            dataLength = Math.Min(SegmentDataLimit(), inFlightData);
-            dataOffset = inFlightData - dataLength;
-            seq = _sndUna + dataOffset;
-            _retransmissions++;
-        }
-        _tlpSent = true;
-        _rtoDeadline = now + _rto; // RFC 8985 §7.3: rearm the RTO after the probe
-        header = Finish(now, seq, TcpFlags.Ack | TcpFlags.Psh, dataLength);
-        return true;
     }
 
     /// <summary>
@@ -375,49 +238,6 @@ public sealed partial class TcpSocket
         return segmentationLimit > mss ? segmentationLimit / mss * mss : mss;
     }
 
-    /// <summary>
-    /// After a timeout rewound SND.NXT, what the peer has SACKed is not sent again (RFC 6675 §5.1:
-    /// retransmit only what the scoreboard does not show as received).
-    /// </summary>
-    private void SkipSackedData()
-    {
-        if (_sndNxt >= _sndMax || _scoreboard.IsEmpty)
-        {
-            return;
-        }
-        int offset = _sndNxt - _sndUna;
-        int end;
-        while ((end = _scoreboard.SackedRangeEnd(offset)) >= 0)
-        {
-            offset = end;
-        }
-        _sndNxt = TcpSeqNumber.Min(_sndUna + offset, _sndMax);
-    }
-
-    /// <summary>RFC 6675 NextSeg rule 1, when cwnd − pipe leaves room for a segment.</summary>
-    private bool TryNextSackRetransmission(out int offset, out int length)
-    {
-        offset = 0;
-        length = 0;
-        if (_cc.Window - Pipe() < _sndMss)
-        {
-            return false;
-        }
-        int boundary = Math.Min(_scoreboard.LossBoundary(_sndMss, DuplicateAckThreshold), _tx.Length);
-        int position = Math.Max(0, _highRxt - _sndUna);
-        while (position < boundary && _scoreboard.SackedRangeEnd(position) is int end && end >= 0)
-        {
-            position = end;
-        }
-        if (position >= boundary)
-        {
-            return false;
-        }
-        offset = position;
-        length = Math.Min(SegmentDataLimit(), _scoreboard.NextSackedStart(position, boundary) - position);
-        return length > 0;
-    }
-
     private bool CanCarryData() => State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
 
     private bool HasDataToSend()
@@ -426,15 +246,18 @@ public sealed partial class TcpSocket
         {
             return false;
         }
-        int unsentOffset = Math.Max(0, _sndNxt - _sndUna);
-        int unsent = Math.Max(0, _tx.Length - unsentOffset);
-        if (_finQueued && !_finSent && unsent == 0)
+        if (NextRetransmission() >= 0)
         {
             return true;
         }
-        int usable = UsableWindow();
-        int length = Math.Min(Math.Min(unsent, usable), SegmentDataLimit()); // as TryDispatch, or it waits forever for a segment that never goes
-        return (SackRecovery && TryNextSackRetransmission(out _, out _)) || length > 0 && (ShouldSendData(length, unsent) || (_finQueued && !_finSent && length == unsent));
+        int unsent = Math.Max(0, _tx.Length - (_sndNxt - _sndUna));
+        bool finDue = _finQueued && !_finSent;
+        if (finDue && unsent == 0)
+        {
+            return true;
+        }
+        int length = Math.Min(Math.Min(unsent, UsableWindow()), SegmentDataLimit()); // as TrySendNewData, or it waits forever for a segment that never goes
+        return length > 0 && (ShouldSendData(length, unsent) || (finDue && length == unsent));
     }
 
     /// <summary>
@@ -448,16 +271,6 @@ public sealed partial class TcpSocket
         return length >= SegmentDataLimit()
             || nothingInFlight
             || (length == unsent && _options.NoDelay);
-    }
-
-    /// <summary>Starts the persist timer when data waits on a zero window (RFC 9293 §3.8.6.1).</summary>
-    private void ArmPersistTimer(Instant now, int unsent)
-    {
-        if (unsent > 0 && _sndWnd == 0 && _sndNxt == _sndUna && _persistDeadline is null)
-        {
-            _persistBackoff = _persistBackoff == TimeSpan.Zero ? _rto : _persistBackoff;
-            _persistDeadline = now + _persistBackoff;
-        }
     }
 
     /// <summary>
@@ -561,108 +374,5 @@ public sealed partial class TcpSocket
             }
         }
         return TcpSackBlocks.Create(blocks[..Math.Min(count, max)]);
-    }
-
-    /// <summary>Fires the timers whose time has come (RFC 6298 §5.4–5.7, TIME-WAIT, delayed ACK, persist, keep-alive).</summary>
-    private void RunTimers(Instant now)
-    {
-        if (_timeWaitDeadline is { } tw && now >= tw)
-        {
-            _timeWaitDeadline = null;
-            SetState(TcpState.Closed);
-            return;
-        }
-        if (_ackDeadline is { } ad && now >= ad)
-        {
-            _ackDeadline = null;
-            _ackNow = true;
-        }
-        if (_rtoDeadline is { } rto && now >= rto)
-        {
-            _tlpDeadline = null;
-            OnRetransmissionTimeout(now);
-        }
-        else if (_tlpDeadline is { } tlp && now >= tlp)
-        {
-            _tlpDeadline = null;
-            _tlpProbeNow = true;
-        }
-        if (_persistDeadline is { } pd && now >= pd)
-        {
-            _persistDeadline = null;
-            _probeNow = true;
-            _persistBackoff = TimeSpan.FromTicks(Math.Min(_persistBackoff.Ticks * 2, s_maxPersistInterval.Ticks));
-        }
-        if (_options.KeepAliveIdle is { } idle && State == TcpState.Established && _sndUna == _sndMax && _tx.Length == 0)
-        {
-            Instant due = _keepAliveDeadline ?? _lastActivity + idle;
-            if (now >= due)
-            {
-                if (_keepAliveProbesSent >= _options.KeepAliveProbes)
-                {
-                    Fail(SocketError.TimedOut); // RFC 1122 §4.2.3.6: the peer is gone
-                    return;
-                }
-                _keepAliveProbesSent++;
-                _probeNow = true;
-                _keepAliveDeadline = now + _options.KeepAliveInterval;
-            }
-        }
-        else
-        {
-            _keepAliveDeadline = null;
-        }
-    }
-
-    private void OnRetransmissionTimeout(Instant now)
-    {
-        _timeouts++;
-        _retries++;
-        bool synchronizing = State is TcpState.SynSent or TcpState.SynReceived;
-        int limit = synchronizing ? _options.MaxSynRetransmissions : _options.MaxRetransmissions;
-        bool userTimeoutPassed = _options.UserTimeout is { } ut && now - _firstUnackedSentAt >= ut;
-        if (_retries > limit || userTimeoutPassed)
-        {
-            if (State == TcpState.SynReceived && Listener is not null)
-            {
-                SetState(TcpState.Closed);
-            }
-            else
-            {
-                Fail(SocketError.TimedOut);
-            }
-            return;
-        }
-        // RFC 6298 §5.5: back off the timer; §5.4: retransmit the earliest unacknowledged segment.
-        _rto = TimeSpan.FromTicks(Math.Min(_rto.Ticks * 2, _options.MaxRetransmissionTimeout.Ticks));
-        _rtoDeadline = now + _rto;
-        _timedSeq = null;
-        _timeoutTimestamp = TimestampNow(now);
-        _timeoutTimestampValid = true;
-        if (synchronizing)
-        {
-            _synToSend = true;
-            return;
-        }
-        _cc.OnRetransmissionTimeout(now, FlightSize);
-        _sndNxt = _sndUna; // go back: everything after SND.UNA is sent again as the window allows
-        if (_finSent && !(_sndUna > _finSeq))
-        {
-            _finSent = false;
-        }
-        _inRecovery = false;
-        _dupAcks = 0;
-        _recover = _sndMax; // RFC 6582 §4
-        if (_retries > 1)
-        {
-            // RFC 2018 §8: the receiver may have reneged on what it SACKed. Trust the scoreboard for the
-            // first timeout (skipping SACKed data then saves most of the resend, as Linux does); clear
-            // it if that did not help.
-            _scoreboard.Clear();
-        }
-        if (_sndWnd == 0)
-        {
-            _probeNow = true;
-        }
     }
 }

@@ -7,11 +7,11 @@ public sealed partial class TcpSocket
     /// <summary>RFC 9293 §3.7.1: the MSS assumed when the peer sends none.</summary>
     internal const int DefaultMss = 536;
 
-    /// <summary>DupThresh: duplicate ACKs that signal a loss (RFC 5681 §3.2, RFC 6675 §2).</summary>
-    private const int DuplicateAckThreshold = 3;
-
     /// <summary>Most duplicate ACKs queued in one poll; more would only repeat the same news.</summary>
     private const int MaxDuplicateAcksOwed = 64;
+
+    /// <summary>In-order segments acknowledged at once after out-of-order data (Linux's quick-ACK mode allows 16).</summary>
+    private const int QuickAckSegments = 16;
 
     /// <summary>Length of the timestamps option as sent on every segment (RFC 7323 appendix A: 10 + 2 NOPs).</summary>
     private const int TimestampOptionLength = 12;
@@ -19,8 +19,7 @@ public sealed partial class TcpSocket
     // Send sequence space (RFC 9293 §3.3.1).
     private TcpSeqNumber _iss;
     private TcpSeqNumber _sndUna;
-    private TcpSeqNumber _sndNxt;
-    private TcpSeqNumber _sndMax;    // highest sequence number sent; SND.NXT falls back to SND.UNA after a timeout
+    private TcpSeqNumber _sndNxt;    // never moved back: retransmissions are chosen from the scoreboard
     private TcpSeqNumber _sndWl1;
     private TcpSeqNumber _sndWl2;
     private long _sndWnd;            // the peer's window in bytes, scaled
@@ -46,7 +45,7 @@ public sealed partial class TcpSocket
 
     // Closing.
     private bool _finQueued;      // the user closed the send side
-    private bool _finSent;        // a FIN is in flight at _finSeq (cleared when a timeout rewinds SND.NXT)
+    private bool _finSent;        // our FIN was sent, at _finSeq
     private bool _finSeqValid;
     private TcpSeqNumber _finSeq;
     private bool _finReceived;
@@ -59,78 +58,21 @@ public sealed partial class TcpSocket
     private int _duplicateAcksOwed;           // immediate duplicate ACKs for out-of-order segments not yet sent
     private Instant? _ackDeadline;
     private int _fullSegmentsUnacked;
+    private int _quickAcksLeft;               // in-order segments still to acknowledge at once after a loss
 
     // A waiting reader's buffer (PostReceive) and how much of it in-order data has filled.
     private Memory<byte> _receiveTarget;
     private int _receivedIntoTarget;
-
-    // Retransmission (RFC 6298) and recovery (RFC 5681, RFC 6582).
-    private readonly CongestionController _cc;
-    private TimeSpan _rto;
-    private TimeSpan _computedRto;            // the RTO of the last sample, before any back-off
-    private uint _timeoutTimestamp;           // our timestamp at the last timeout: older echoes give no RTT sample
-    private bool _timeoutTimestampValid;
-    private TimeSpan _srtt;
-    private TimeSpan _rttvar;
-    private bool _haveRtt;
-    private Instant? _rtoDeadline;
-    private int _retries;
-    private Instant _firstUnackedSentAt;
-    private TcpSeqNumber? _timedSeq;          // Karn: the segment being timed, when timestamps are off
-    private Instant _timedAt;
-    private bool _retransmitNow;              // fast retransmit: resend the segment at SND.UNA
-    private int _dupAcks;
-    private bool _inRecovery;
-    private TcpSeqNumber _recover;
-    private readonly SackScoreboard _scoreboard = new();
-    private TcpSeqNumber _highRxt;            // RFC 6675 HighRxt: the highest byte retransmitted in this recovery
-    private TcpSeqNumber _sndMaxAtFirstHoleResend; // SND.MAX when the hole at SND.UNA was last resent
-
-    // Tail loss probe (RFC 8985 §7).
-    private Instant? _tlpDeadline;
-    private bool _tlpProbeNow;
-    private bool _tlpSent;                    // one probe per episode, until an ACK arrives
-
-    // Other timers.
-    private Instant? _timeWaitDeadline;
-    private Instant? _keepAliveDeadline;
-    private int _keepAliveProbesSent;
-    private Instant? _persistDeadline;
-    private TimeSpan _persistBackoff;
-    private bool _probeNow;
-    private Instant _lastActivity;
 
     // Statistics.
     private long _segmentsSent;
     private long _segmentsReceived;
     private long _bytesAcknowledged;
     private long _bytesReceived;
-    private long _retransmissions;
-    private long _timeouts;
-    private long _fastRetransmits;
     private long _segmentsRejected;
 
     /// <summary>MSS the route allows (interface MTU − 40); set by the interface before connect or accept.</summary>
     internal int RouteMss { get; set; } = 1460;
-
-    /// <summary>Sequence-space bytes sent and not yet acknowledged (RFC 5681 FlightSize).</summary>
-    private int FlightSize => _sndMax - _sndUna;
-
-    /// <summary>True when loss recovery is driven by the SACK scoreboard (RFC 6675) rather than NewReno.</summary>
-    private bool SackRecovery => _inRecovery && _sackEnabled;
-
-    /// <summary>
-    /// RFC 6675 §4 SetPipe: bytes believed in flight — outstanding, less SACKed, less deemed lost,
-    /// plus what was retransmitted of the lost.
-    /// </summary>
-    private int Pipe()
-    {
-        int boundary = Math.Min(_scoreboard.LossBoundary(_sndMss), FlightSize);
-        int lost = boundary - _scoreboard.SackedBelow(boundary);
-        int retransmittedUpTo = Math.Clamp(_highRxt - _sndUna, 0, boundary);
-        int retransmitted = retransmittedUpTo - _scoreboard.SackedBelow(retransmittedUpTo);
-        return Math.Max(0, FlightSize - _scoreboard.SackedBytes - lost + retransmitted);
-    }
 
     private void ResetConnectionState()
     {
@@ -141,22 +83,14 @@ public sealed partial class TcpSocket
         _pendingFin = null;
         _ackNow = false;
         _duplicateAcksOwed = 0;
+        _quickAcksLeft = 0;
         _ackDeadline = null;
-        _retries = 0;
-        _dupAcks = 0;
-        _inRecovery = false;
-        _scoreboard.Clear();
-        _tlpDeadline = null;
-        _tlpProbeNow = _tlpSent = false;
-        _timedSeq = null;
+        ResetRecoveryState();
         _sndWndShift = 0;
         _rcvWndShift = 0;
         _tsEnabled = false;
         _sackEnabled = false;
         _synToSend = true;
-        _rto = _options.InitialRetransmissionTimeout;
-        _computedRto = _rto;
-        _timeoutTimestampValid = false;
     }
 
     /// <summary>The window scale we offer: the smallest shift that fits the receive buffer in 16 bits (RFC 7323 §2.2).</summary>
@@ -200,20 +134,28 @@ public sealed partial class TcpSocket
         int peerMss = peer.MaximumSegmentSize is ushort m && m > 0 ? m : DefaultMss;
         _sndMss = Math.Max(1, Math.Min(peerMss, RouteMss) - (_tsEnabled ? TimestampOptionLength : 0));
         _cc.SetMss(_sndMss);
-        _cc.SetWindow(Math.Min(_options.InitialWindowSegments * _sndMss, Math.Max(2 * _sndMss, _options.InitialWindowSegments * 1460)));
+        _cc.SetWindow(CongestionController.InitialWindow(_sndMss, _options.InitialWindowSegments));
     }
 
-    /// <summary>Lowers the MSS after ICMP fragmentation needed (RFC 1191 §6.2); never below 68 − 40.</summary>
+    /// <summary>
+    /// Lowers the MSS after ICMP fragmentation needed (RFC 1191 §6.2); never below 68 − 40. Segments in
+    /// flight now too large are deemed lost: they are resent cut to the new size (RFC 1191 §6.5).
+    /// </summary>
     internal void ReducePathMtu(int mtu)
     {
         int mss = Math.Max(28, mtu - 40 - (_tsEnabled ? TimestampOptionLength : 0));
-        if (mss < _sndMss)
+        if (mss >= _sndMss)
         {
-            _sndMss = mss;
-            _cc.SetMss(mss);
-            // Resend what was sent in segments now too large.
-            _sndNxt = _sndUna;
-            _finSent = false;
+            return;
+        }
+        _sndMss = mss;
+        _cc.SetMss(mss);
+        for (int i = 0; i < _scoreboard.Count; i++)
+        {
+            if (_scoreboard[i].DataLength > mss && !_scoreboard[i].Has(SentSegmentFlags.Sacked))
+            {
+                _scoreboard.MarkLost(i);
+            }
         }
     }
 }

@@ -34,8 +34,7 @@ public sealed partial class TcpSocket : IDisposable
         _options = options;
         _tx = new RingBuffer(options.SendBufferSize);
         _rx = new RingBuffer(options.ReceiveBufferSize);
-        _rto = options.InitialRetransmissionTimeout;
-        _computedRto = _rto;
+        _rtt = new RttEstimator(options.InitialRetransmissionTimeout, options.MinRetransmissionTimeout, options.MaxRetransmissionTimeout);
         _cc = CongestionController.Create(options.CongestionControl, DefaultMss, options.InitialWindowSegments);
     }
 
@@ -88,8 +87,12 @@ public sealed partial class TcpSocket : IDisposable
         Retransmissions = _retransmissions,
         Timeouts = _timeouts,
         FastRetransmits = _fastRetransmits,
-        SmoothedRtt = _haveRtt ? _srtt : null,
-        RetransmissionTimeout = _rto,
+        TailLossProbes = _tailLossProbes,
+        RackLossDetections = _rackLosses,
+        DuplicateSacksReceived = _duplicateSacks,
+        RecoveriesUndone = _recoveriesUndone,
+        SmoothedRtt = _rtt.HasSample ? _rtt.Smoothed : null,
+        RetransmissionTimeout = _rtt.Rto,
         CongestionWindow = _cc.Window,
         SlowStartThreshold = _cc.SlowStartThreshold,
         SendWindow = _sndWnd,
@@ -129,7 +132,6 @@ public sealed partial class TcpSocket : IDisposable
         _iss = _set.InitialSequenceNumbers.Next(now, LocalEndpoint, remote);
         _sndUna = _iss;
         _sndNxt = _iss;
-        _sndMax = _iss;
         _recover = _iss;
         _tsOffset = (uint)_iss.Value; // RFC 7323 §5.4: a per-connection random offset
         _error = SocketError.Success;
@@ -224,6 +226,7 @@ public sealed partial class TcpSocket : IDisposable
             _resetPending = true;
         }
         _tx.Clear();
+        _scoreboard.Clear();
         _rx.Clear();
         _error = SocketError.ConnectionAborted;
         if (!_resetPending)
@@ -286,13 +289,15 @@ public sealed partial class TcpSocket : IDisposable
     {
         _tx.Release();
         _rx.Release();
+        _scoreboard.Release();
     }
 
     /// <summary>State, endpoints and sequence variables, for logs and debugging.</summary>
     public override string ToString() =>
-        $"{LocalEndpoint} -> {RemoteEndpoint} {State} una={_sndUna} nxt={_sndNxt} max={_sndMax} wnd={_sndWnd} cwnd={_cc.Window} " +
-        $"rcv.nxt={_rcvNxt} rcv.right={_rcvAdvertisedRight} tx={_tx.Length} rx={_rx.Length} holes={_assembler.RangeCount} rto={_rto.TotalMilliseconds}ms " +
-        $"rto.at={_rtoDeadline} retries={_retries} recovery={_inRecovery} dupacks={_dupAcks} ts.recent={_tsRecent}";
+        $"{LocalEndpoint} -> {RemoteEndpoint} {State} una={_sndUna} nxt={_sndNxt} wnd={_sndWnd} cwnd={_cc.Window} pipe={Pipe()} " +
+        $"rcv.nxt={_rcvNxt} rcv.right={_rcvAdvertisedRight} tx={_tx.Length} rx={_rx.Length} holes={_assembler.RangeCount} rto={_rtt.Rto.TotalMilliseconds}ms " +
+        $"rto.at={_rtoDeadline} retries={_retries} recovery={_inRecovery} timeout.recovery={_inTimeoutRecovery} dupacks={_dupAcks} " +
+        $"sacked={_scoreboard.SackedBytes} lost={_scoreboard.LostBytes} resent={_scoreboard.RetransmittedBytes} ts.recent={_tsRecent}";
 
     private void ThrowSendError()
     {
@@ -314,6 +319,8 @@ public sealed partial class TcpSocket : IDisposable
         {
             _rtoDeadline = null;
             _ackDeadline = null;
+            _tlpDeadline = null;
+            _reorderDeadline = null;
             _timeWaitDeadline = null;
             _keepAliveDeadline = null;
             _persistDeadline = null;
@@ -337,7 +344,7 @@ public sealed partial class TcpSocket : IDisposable
     }
 
     /// <summary>True when <paramref name="sequence"/> is data or a SYN/FIN this connection has sent and not yet had acknowledged (SND.UNA ≤ SEQ &lt; SND.NXT).</summary>
-    internal bool IsOutstanding(TcpSeqNumber sequence) => sequence >= _sndUna && sequence < _sndMax;
+    internal bool IsOutstanding(TcpSeqNumber sequence) => sequence >= _sndUna && sequence < _sndNxt;
 
     /// <summary>Ends the connection with an error (reset received, retransmissions exhausted...).</summary>
     private void Fail(SocketError error)
@@ -345,6 +352,7 @@ public sealed partial class TcpSocket : IDisposable
         // A timeout after ICMP said host/network unreachable reports that, as Linux does (RFC 1122 §4.2.3.9).
         _error = error == SocketError.TimedOut && _softError != SocketError.Success ? _softError : error;
         _tx.Clear();
+        _scoreboard.Clear();
         SetState(TcpState.Closed);
     }
 }

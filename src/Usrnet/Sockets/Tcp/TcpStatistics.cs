@@ -24,6 +24,18 @@ public readonly record struct TcpStatistics
     /// <summary>Fast retransmits (loss detected by duplicate ACKs or SACK).</summary>
     public long FastRetransmits { get; init; }
 
+    /// <summary>Tail loss probes sent (RFC 8985 §7): a segment sent to draw an ACK instead of waiting for a timeout.</summary>
+    public long TailLossProbes { get; init; }
+
+    /// <summary>ACKs or reordering timers on which RACK (RFC 8985 §6) deemed segments lost.</summary>
+    public long RackLossDetections { get; init; }
+
+    /// <summary>D-SACKs received (RFC 2883): the peer got a segment twice, usually a needless retransmission.</summary>
+    public long DuplicateSacksReceived { get; init; }
+
+    /// <summary>Congestion window reductions undone because D-SACK showed every retransmission of the episode needless (RFC 3708).</summary>
+    public long RecoveriesUndone { get; init; }
+
     /// <summary>Smoothed round-trip time (RFC 6298), or null before the first sample.</summary>
     public TimeSpan? SmoothedRtt { get; init; }
 
