@@ -13,8 +13,14 @@
 #   * ping RTT, kernel -> usrnet up, and kernel -> kernel over the lab's veth as a baseline.
 # Ends with a table: each figure's median, its same-run baseline, the ratio and the target.
 # Usage: sudo bench/run.sh [BYTES] [RUNS]     (defaults: 1000000000 bytes, 3 runs)
+#        sudo bench/run.sh loss [ARGS]        only TCP through a lossy gateway against the kernel: bench/loss.sh
+#                                             (not part of the default run: its 20 % transfers take minutes)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [[ ${1:-} == loss ]]; then
+  shift
+  exec bash bench/loss.sh "$@"
+fi
 bytes=${1:-1000000000}
 runs=${2:-3}
 ns=usn-bench-$$

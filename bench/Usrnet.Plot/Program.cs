@@ -1,12 +1,17 @@
 using System.Globalization;
 using ScottPlot;
 
-// Usage: Usrnet.Plot CSV PNG [TITLE]
+// Usage: Usrnet.Plot CSV PNG [TITLE]          throughput against segment size (bench/run.sh)
+//        Usrnet.Plot loss CSV PNG [TITLE]     goodput against loss rate (bench/loss.sh; LossPlot.cs)
 // CSV: a header line, then "series,segment_bytes,gbps" lines (bench/run.sh writes medians). Each series
 // is drawn as a line through its points in order of segment size, on a log2 axis of segment sizes.
+if (args is ["loss", ..])
+{
+    return Usrnet.Plot.LossPlot.Draw(args[1..]);
+}
 if (args.Length is < 2 or > 3)
 {
-    Console.Error.WriteLine("usage: Usrnet.Plot CSV PNG [TITLE]");
+    Console.Error.WriteLine("usage: Usrnet.Plot CSV PNG [TITLE] | Usrnet.Plot loss CSV PNG [TITLE]");
     return 2;
 }
 
