@@ -19,31 +19,33 @@
 # are off everywhere: the stack's tap carries plain frames, and the veths have tx/rx checksum, TSO,
 # GSO and GRO off, so each rule sees (and drops) single wire segments, never 64 KiB aggregates.
 # Both paths' ping RTT is measured first and printed (the stack's is longer: it runs in user space).
-# Congestion control: the client's is cubic (Linux's built-in default, loss-based like the stack's
-# NewReno) whichever server it talks to; each kernel server sets its own (TCP_CONGESTION) from --cc,
-# the first being the baseline of the targets. The machine's default may be bbr, which does not back
-# off on loss at all, so it is measured as a second kernel baseline rather than left implicit.
+# Congestion control is named, never left to the machine's default: each kernel server sets its own
+# (TCP_CONGESTION) from --cc, the first being the baseline of the targets; the client's (--client-cc,
+# by route) is the same whichever server it talks to. Its default is bbr, which keeps sending through
+# random loss: with a loss-based client (cubic) the client's own direction sets the pace at 10-20 %
+# (no server echoes 20 MB in 120 s at 20 %), so the figures would measure the client, not the server.
 #
 # Per transfer: elapsed time, completed or not (a deadline per rate, scaled with BYTES), SHA-256 sent ==
 # received, the gateway's drops each way, and the server's TCP counters: the stack's totals from
 # tcp-echo's exit ("usrnet: tcp statistics"), the kernel's from nstat in NS-srv (its only TCP traffic).
 # Prints markdown tables (medians, ranges, targets), writes bench/loss.csv (one line per transfer) and
 # draws bench/loss.png (bench/Usrnet.Plot loss).
-# Usage: sudo bench/loss.sh [--bytes N] [--rates "0 1 2 5 10 20"] [--repeat K] [--cc "cubic bbr"]
+# Usage: sudo bench/loss.sh [--bytes N] [--rates "0 1 2 5 10 20"] [--repeat K] [--cc "cubic bbr"] [--client-cc bbr]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bytes=20000000
 rates="0 1 2 5 10 20"
 repeat=2
 ccs="cubic bbr"
-client_cc=cubic
-usage='usage: bench/loss.sh [--bytes N] [--rates "0 1 2 5 10 20"] [--repeat K] [--cc "cubic bbr"]'
+client_cc=bbr
+usage='usage: bench/loss.sh [--bytes N] [--rates "0 1 2 5 10 20"] [--repeat K] [--cc "cubic bbr"] [--client-cc bbr]'
 while (($#)); do
   case $1 in
     --bytes) bytes=$2; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --cc) ccs=$2; shift 2 ;;
+    --client-cc) client_cc=$2; shift 2 ;;
     -h | --help) sed -n '2,/^# Usage/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/loss.sh: unknown argument $1 ($usage)" >&2; exit 2 ;;
   esac
@@ -194,12 +196,12 @@ for rate in $rates; do
 done
 loss 0
 
-"$python" bench/loss_report.py csv "$work/runs" "$commit" >"$csv"
+"$python" bench/loss_report.py csv "$work/runs" "$commit" "$client_cc" >"$csv"
 echo
-echo "== summary: $bytes bytes each way, medians of $repeat (range), commit $commit, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== summary: $bytes bytes each way, medians of $repeat (range), client congestion control $client_cc, commit $commit, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 sed 's/^/ping RTT, /' "$work/rtt"
 # shellcheck disable=SC2086 # one argument per congestion control
 "$python" bench/loss_report.py table "$csv" $(printf 'linux-%s ' $ccs)
 dotnet bench/Usrnet.Plot/bin/Release/net10.0/Usrnet.Plot.dll loss "$csv" "$png" \
-  "TCP echo of $((bytes / 1000000)) MB through a lossy gateway, medians of $repeat, commit $commit"
+  "TCP echo of $((bytes / 1000000)) MB through a lossy gateway (client $client_cc), medians of $repeat, commit $commit"
 echo "data: $csv; plot: $png"

@@ -2,7 +2,7 @@
 """The figures of bench/loss.sh.
 
     loss_report.py line DIR               one line on the transfer whose files are in DIR
-    loss_report.py csv RUNS COMMIT        bench/loss.csv from every transfer directory under RUNS
+    loss_report.py csv RUNS COMMIT [CC]   bench/loss.csv from every transfer directory under RUNS
     loss_report.py table CSV KERNEL...    markdown tables from the CSV: medians and ranges per loss
                                           rate, the stack against each kernel series (linux-CC), and
                                           the targets, held against the first kernel series
@@ -30,7 +30,7 @@ RTO_PER_1000_LIMIT = 1.0
 FIELDS = ["stack", "loss_percent", "repeat", "completed", "sha256_equal", "seconds", "bytes_echoed",
           "goodput_mbps", "dropped_to_server", "dropped_to_client", "segments_sent", "segments_received",
           "retransmissions", "timeouts", "fast_retransmits", "loss_probes", "segments_rejected",
-          "rto_per_1000_segments", "deadline_s", "commit"]
+          "rto_per_1000_segments", "deadline_s", "client_cc", "commit"]
 
 # The kernel's names (nstat) for the stack's counters (usrnet tcp-echo's exit statistics).
 NSTAT = {
@@ -81,12 +81,12 @@ def stack_counters(text: str) -> dict:
     return {m.group(1): int(m.group(2)) for m in map(COUNTER.match, section.splitlines()) if m}
 
 
-def transfer(d: str, commit: str) -> dict:
+def transfer(d: str, commit: str, client_cc: str = "") -> dict:
     stack, rate, rep = os.path.basename(d).rsplit("-", 2)
     out = read(d, "client.out")
     rc = int(read(d, "client.rc") or "1")
     row = {f: "" for f in FIELDS}
-    row.update(stack=stack, loss_percent=int(rate), repeat=int(rep), commit=commit, deadline_s=int(read(d, "deadline") or 0))
+    row.update(stack=stack, loss_percent=int(rate), repeat=int(rep), commit=commit, client_cc=client_cc, deadline_s=int(read(d, "deadline") or 0))
     summary, progress, sha = SUMMARY.search(out), PROGRESS.search(out), SHA.search(out)
     if summary:
         bytes_total, echoed, seconds = int(summary.group(3)), int(summary.group(4)), float(summary.group(5))
@@ -126,8 +126,8 @@ def line(d: str) -> None:
           + (f", rejected {r['segments_rejected']}" if r["segments_rejected"] != "" else ""), flush=True)
 
 
-def write_csv(runs: str, commit: str) -> None:
-    rows = [transfer(os.path.join(runs, d), commit) for d in os.listdir(runs)]
+def write_csv(runs: str, commit: str, client_cc: str) -> None:
+    rows = [transfer(os.path.join(runs, d), commit, client_cc) for d in os.listdir(runs)]
     rows.sort(key=lambda r: (r["loss_percent"], r["stack"] != "usrnet", r["stack"], r["repeat"]))
     w = csv.DictWriter(sys.stdout, FIELDS, lineterminator="\n")
     w.writeheader()
@@ -152,11 +152,18 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def time_ratio(ours, kernel):
+    """How many times the kernel's time the stack takes, from the median goodputs (the same bytes each
+    way, so for finished transfers the ratio of times), which still compares transfers cut off at
+    their deadline by how far each got; None without figures."""
+    g_ours, g_kernel = median(numbers(ours, "goodput_mbps")), median(numbers(kernel, "goodput_mbps"))
+    return g_kernel / g_ours if g_ours and g_kernel else None
+
+
 def verdict(rate, ours, kernel) -> str:
     """The targets that apply at this rate, each met or NOT met."""
-    t_ours, t_kernel = median(numbers(ours, "seconds")), median(numbers(kernel, "seconds"))
     all_done = bool(ours) and all(int(r["completed"]) and int(r["sha256_equal"]) for r in ours)
-    ratio = t_ours / t_kernel if t_ours and t_kernel else None
+    ratio = time_ratio(ours, kernel)
     checks = []
     if rate in TIME_RATIO_RATES:
         checks.append((f"time ≤ {TIME_RATIO_LIMIT:g}× Linux", all_done and ratio is not None and ratio <= TIME_RATIO_LIMIT))
@@ -186,18 +193,16 @@ def table(path: str, kernels: list) -> None:
         """A time that includes a transfer cut off at its deadline is a lower bound."""
         return "≥ " if any(not int(r["completed"]) for r in rs) else ""
 
-    def seconds(s, p):
-        return median(numbers(by[s, p], "seconds"))
-
-    print("Seconds to echo the bytes each way and goodput (echoed Mbit/s), medians (range); completed/transfers")
-    print(f"(of which SHA-256 equal); ratios of medians; targets against {name(kernels[0])}.")
+    print("Seconds to echo the bytes each way and goodput (echoed Mbit/s), medians (range; ≥: a transfer was cut")
+    print("off at its deadline); usrnet ÷ Linux: the time ratio, from the median goodputs; completed/transfers")
+    print(f"(of which SHA-256 equal); targets against {name(kernels[0])}.")
     print()
     print("| loss % each way | " + " | ".join(f"{name(s)} s" for s in stacks) + " | "
           + " | ".join(f"usrnet ÷ {name(k)}" for k in kernels) + " | "
           + " | ".join(f"{name(s)} Mbit/s" for s in stacks) + " | completed: " + ", ".join(name(s) for s in stacks) + " | target |")
     print("|---" * (2 * len(stacks) + len(kernels) + 3) + "|")
     for p in rates:
-        ratios = [f"{seconds('usrnet', p) / seconds(k, p):.2f}" if seconds("usrnet", p) and seconds(k, p) else "-" for k in kernels]
+        ratios = [f"{r:.2f}" if (r := time_ratio(by["usrnet", p], by[k, p])) else "-" for k in kernels]
         print(f"| {p} | " + " | ".join(at_least(by[s, p]) + fmt(numbers(by[s, p], "seconds")) for s in stacks) + " | " + " | ".join(ratios) + " | "
               + " | ".join(fmt(numbers(by[s, p], "goodput_mbps"), 1) for s in stacks) + " | "
               + ", ".join(done(by[s, p]) for s in stacks) + f" | {verdict(p, by['usrnet', p], by[kernels[0], p])} |")
@@ -222,8 +227,8 @@ def table(path: str, kernels: list) -> None:
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "line":
         line(sys.argv[2])
-    elif len(sys.argv) == 4 and sys.argv[1] == "csv":
-        write_csv(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "csv":
+        write_csv(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) == 5 else "")
     elif len(sys.argv) >= 4 and sys.argv[1] == "table":
         table(sys.argv[2], sys.argv[3:])
     else:
