@@ -20,7 +20,7 @@
 # GSO and GRO off, so each rule sees (and drops) single wire segments, never 64 KiB aggregates.
 # Both paths' ping RTT is measured first and printed (the stack's is longer: it runs in user space).
 # Congestion control is named, never left to the machine's default: each kernel server sets its own
-# (TCP_CONGESTION) from --cc, the first being the baseline of the targets; the client's (--client-cc,
+# (TCP_CONGESTION) from --cc, and the targets are checked against each; the client's (--client-cc,
 # by route) is the same whichever server it talks to. Its default is bbr, which keeps sending through
 # random loss: with a loss-based client (cubic) the client's own direction sets the pace at 10-20 %
 # (no server echoes 20 MB in 120 s at 20 %), so the figures would measure the client, not the server.
@@ -183,6 +183,9 @@ transfer() {
   else
     ip netns exec "$srv" nstat -asz >"$dir/nstat.after"
   fi
+  # A client cut off at its deadline leaves its socket to retransmit through the gateway for minutes,
+  # its reset lost to the loss rule: destroy it, so no transfer carries another's traffic.
+  ip netns exec "$far" ss -K dst "$address" >/dev/null 2>&1 || true
   "$python" bench/loss_report.py line "$dir"
   [[ $rc -eq 0 ]] || grep -v '^ss -tin' "$dir/client.out" | head -8 | sed 's/^/    /'
 }

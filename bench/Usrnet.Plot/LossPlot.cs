@@ -38,8 +38,8 @@ internal static class LossPlot
         Dictionary<int, int> slot = rates.Select((r, i) => (r, i)).ToDictionary(p => p.r, p => p.i);
 
         ScottPlot.Plot plot = new();
-        // The stack first, then the kernel's series in the order the CSV has them.
-        string[] stacks = [.. transfers.Select(t => t.Stack).Distinct().OrderBy(s => s != Stack)];
+        // The stack first, then the kernel's series by name.
+        string[] stacks = [.. transfers.Select(t => t.Stack).Distinct().OrderBy(s => s != Stack).ThenBy(s => s, StringComparer.Ordinal)];
         for (int i = 0; i < stacks.Length; i++)
         {
             Transfer[] mine = [.. transfers.Where(t => t.Stack == stacks[i])];
@@ -65,7 +65,7 @@ internal static class LossPlot
         plot.XLabel("packets the gateway drops, % each way");
         plot.YLabel("goodput, Mbit/s of the echo (log scale)");
         plot.Title(args.Length == 3 ? args[2] : "TCP echo through a lossy gateway");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Alignment.LowerLeft);
         plot.SavePng(args[1], Width, Height);
         Console.WriteLine($"wrote {args[1]}");
         return 0;
