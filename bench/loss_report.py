@@ -29,7 +29,8 @@ RTO_PER_1000_LIMIT = 1.0
 
 FIELDS = ["stack", "loss_percent", "repeat", "completed", "sha256_equal", "seconds", "bytes_echoed",
           "goodput_mbps", "dropped_to_server", "dropped_to_client", "segments_sent", "segments_received",
-          "retransmissions", "timeouts", "fast_retransmits", "loss_probes", "segments_rejected",
+          "retransmissions", "timeouts", "fast_retransmits", "loss_probes", "rack_loss_detections",
+          "dsacks_received", "recoveries_undone", "segments_rejected",
           "rto_per_1000_segments", "deadline_s", "client_cc", "commit"]
 
 # The kernel's names (nstat) for the stack's counters (usrnet tcp-echo's exit statistics).
@@ -40,6 +41,8 @@ NSTAT = {
     "timeouts": "TcpExtTCPTimeouts",
     "fast_retransmits": "TcpExtTCPFastRetrans",
     "loss_probes": "TcpExtTCPLossProbes",
+    "dsacks_received": "TcpExtTCPDSACKRecv",
+    "recoveries_undone": "TcpExtTCPDSACKUndo",
 }
 STACK = {
     "segments_sent": "SegmentsSent",
@@ -47,6 +50,10 @@ STACK = {
     "retransmissions": "Retransmissions",
     "timeouts": "Timeouts",
     "fast_retransmits": "FastRetransmits",
+    "loss_probes": "TailLossProbes",
+    "rack_loss_detections": "RackLossDetections",
+    "dsacks_received": "DuplicateSacksReceived",
+    "recoveries_undone": "RecoveriesUndone",
     "segments_rejected": "SegmentsRejected",
 }
 
@@ -123,6 +130,7 @@ def line(d: str) -> None:
           f"{r['dropped_to_client']} to the client; server sent {r['segments_sent']} segments, retransmitted {r['retransmissions']}, "
           f"RTOs {r['timeouts']}, fast retransmits {r['fast_retransmits']}"
           + (f", loss probes {r['loss_probes']}" if r["loss_probes"] != "" else "")
+          + (f", D-SACKs {r['dsacks_received']}" if r["dsacks_received"] != "" else "")
           + (f", rejected {r['segments_rejected']}" if r["segments_rejected"] != "" else ""), flush=True)
 
 
@@ -135,7 +143,7 @@ def write_csv(runs: str, commit: str, client_cc: str) -> None:
 
 
 def numbers(rows, field):
-    return [float(r[field]) for r in rows if r[field] != ""]
+    return [float(r[field]) for r in rows if r.get(field, "") != ""]
 
 
 def fmt(values, digits=2) -> str:
@@ -214,11 +222,11 @@ def table(path: str, kernels: list) -> None:
     print()
     print("Counters per transfer, medians (range): the gateway's drops each way (to the server / to the client); the")
     print("server's segments sent (retransmissions included), retransmissions, retransmission timeouts, fast")
-    print("retransmits, the kernel's tail loss probes. usrnet: tcp-echo's exit statistics; Linux: nstat in the")
-    print("server's namespace.")
+    print("retransmits, tail loss probes, D-SACKs received (needless retransmissions the peer reported). usrnet:")
+    print("tcp-echo's exit statistics; Linux: nstat in the server's namespace.")
     print()
-    print("| loss % | server | dropped to server / to client | segments sent | retransmissions | RTOs | RTOs per 1,000 segments | fast retransmits | loss probes |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| loss % | server | dropped to server / to client | segments sent | retransmissions | RTOs | RTOs per 1,000 segments | fast retransmits | loss probes | D-SACKs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for p in rates:
         for s in stacks:
             rs = by[s, p]
@@ -226,7 +234,7 @@ def table(path: str, kernels: list) -> None:
                 continue
             print(f"| {p} | {name(s)} | {fmt(numbers(rs, 'dropped_to_server'), 0)} / {fmt(numbers(rs, 'dropped_to_client'), 0)} | "
                   f"{fmt(numbers(rs, 'segments_sent'), 0)} | {fmt(numbers(rs, 'retransmissions'), 0)} | {fmt(numbers(rs, 'timeouts'), 0)} | "
-                  f"{fmt(numbers(rs, 'rto_per_1000_segments'), 2)} | {fmt(numbers(rs, 'fast_retransmits'), 0)} | {fmt(numbers(rs, 'loss_probes'), 0)} |")
+                  f"{fmt(numbers(rs, 'rto_per_1000_segments'), 2)} | {fmt(numbers(rs, 'fast_retransmits'), 0)} | {fmt(numbers(rs, 'loss_probes'), 0)} | {fmt(numbers(rs, 'dsacks_received'), 0)} |")
 
 
 def main() -> int:

@@ -70,6 +70,10 @@ internal sealed class TcpTotals
             Retransmissions = _sum.Retransmissions + s.Retransmissions,
             Timeouts = _sum.Timeouts + s.Timeouts,
             FastRetransmits = _sum.FastRetransmits + s.FastRetransmits,
+            TailLossProbes = _sum.TailLossProbes + s.TailLossProbes,
+            RackLossDetections = _sum.RackLossDetections + s.RackLossDetections,
+            DuplicateSacksReceived = _sum.DuplicateSacksReceived + s.DuplicateSacksReceived,
+            RecoveriesUndone = _sum.RecoveriesUndone + s.RecoveriesUndone,
             SegmentsRejected = _sum.SegmentsRejected + s.SegmentsRejected,
         };
     }
@@ -84,6 +88,10 @@ internal sealed class TcpTotals
         yield return new(nameof(TcpStatistics.Retransmissions), _sum.Retransmissions);
         yield return new(nameof(TcpStatistics.Timeouts), _sum.Timeouts);
         yield return new(nameof(TcpStatistics.FastRetransmits), _sum.FastRetransmits);
+        yield return new(nameof(TcpStatistics.TailLossProbes), _sum.TailLossProbes);
+        yield return new(nameof(TcpStatistics.RackLossDetections), _sum.RackLossDetections);
+        yield return new(nameof(TcpStatistics.DuplicateSacksReceived), _sum.DuplicateSacksReceived);
+        yield return new(nameof(TcpStatistics.RecoveriesUndone), _sum.RecoveriesUndone);
         yield return new(nameof(TcpStatistics.SegmentsRejected), _sum.SegmentsRejected);
     }
 }
