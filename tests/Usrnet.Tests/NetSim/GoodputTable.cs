@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Usrnet.Sockets.Tcp;
 
 namespace Usrnet.Tests.NetSim;
 
@@ -48,19 +49,20 @@ internal static class GoodputTable
     /// <summary>The header lines of the snapshot: what the numbers mean and how to remake them.</summary>
     public static string Header =>
         "# NetSim goodput table (README.md beside this file). Remake: USRNET_NETSIM_UPDATE=1 dotnet test tests/Usrnet.Tests -c Release --filter FullyQualifiedName~NetSim.GoodputTests\n" +
-        "# One TCP connection A->B (NewReno, SACK, timestamps, 2 MiB buffers) over a 100 Mbit/s bottleneck each way with a drop-tail queue of 1 BDP, MTU 1500.\n" +
+        $"# One TCP connection A->B ({TcpSocketOptions.Default.CongestionControl}, SACK, timestamps, 2 MiB buffers) over a 100 Mbit/s bottleneck each way with a drop-tail queue of 1 BDP, MTU 1500.\n" +
         "# lossN%: N % of frames lost at random each way. burstN%xL: Gilbert-Elliott, about N % lost each way in bursts of L frames on average.\n" +
         "# reorderN%: N % of data frames held 1 ms so that later ones overtake them.\n" +
         "# Each row runs its scenario with seeds 1..runs (once when nothing is random): goodput is the mean of the runs' bytes read at B per second\n" +
         "# of virtual time, stderr its standard error; the rest are means per run: seconds, and the sender's rto = retransmission timeouts,\n" +
-        "# retx = segments sent again, fast = fast retransmits; lost = frames lost at random, qdrop = frames dropped by a full queue.\n" +
+        "# retx = segments sent again, fast = fast retransmits, tlp = tail loss probes, rack = RACK loss detections, dsack = D-SACKs received,\n" +
+        "# undo = recoveries undone by D-SACK; lost = frames lost at random, qdrop = frames dropped by a full queue.\n" +
         string.Create(CultureInfo.InvariantCulture, $"# A row is worse when its goodput falls under this one by more than {Tolerance:P0} and {StandardErrors} standard errors.\n");
 
     /// <summary>The table of <paramref name="rows"/>, one line per scenario, in the snapshot's format.</summary>
     public static string Format(IEnumerable<GoodputRow> rows)
     {
         StringBuilder text = new(Header);
-        text.AppendLine(Line("# scenario", "runs", "bytes", "goodput_Mbps", "stderr", "seconds", "rto", "retx", "fast", "lost", "qdrop"));
+        text.AppendLine(Line("# scenario", "runs", "bytes", "goodput_Mbps", "stderr", "seconds", "rto", "retx", "fast", "tlp", "rack", "dsack", "undo", "lost", "qdrop"));
         foreach (GoodputRow row in rows)
         {
             text.AppendLine(Line(
@@ -73,6 +75,10 @@ internal static class GoodputTable
                 Fixed(row.Mean(r => r.Sender.Timeouts), 1),
                 Fixed(row.Mean(r => r.Sender.Retransmissions), 1),
                 Fixed(row.Mean(r => r.Sender.FastRetransmits), 1),
+                Fixed(row.Mean(r => r.Sender.TailLossProbes), 1),
+                Fixed(row.Mean(r => r.Sender.RackLossDetections), 1),
+                Fixed(row.Mean(r => r.Sender.DuplicateSacksReceived), 1),
+                Fixed(row.Mean(r => r.Sender.RecoveriesUndone), 1),
                 Fixed(row.Mean(r => r.RandomLosses), 1),
                 Fixed(row.Mean(r => r.QueueDrops), 1)));
         }
@@ -144,7 +150,7 @@ internal static class GoodputTable
     private static string Line(string name, params string[] columns)
     {
         // Fixed widths so that the snapshot reads as a table and its diffs line up.
-        int[] widths = [4, 8, 12, 7, 8, 6, 6, 6, 6, 6];
+        int[] widths = [4, 8, 12, 7, 8, 6, 6, 6, 6, 6, 6, 6, 6, 6];
         StringBuilder line = new(name.PadRight(26));
         for (int i = 0; i < columns.Length; i++)
         {
