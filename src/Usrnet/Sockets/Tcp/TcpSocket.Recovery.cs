@@ -141,9 +141,9 @@ public sealed partial class TcpSocket
             int pipe = Pipe();
             _cc.SetWindow(pipe + _prr.OnAck(delivered, pipe, _cc.SlowStartThreshold, _sndMss));
         }
-        if (acked > 0)
+        if (acked > 0 || newSack)
         {
-            ArmTailLossProbe(now);
+            ArmTailLossProbe(now); // RFC 8985 §7.2: restarted by an ACK that delivers something
         }
     }
 
@@ -644,7 +644,7 @@ public sealed partial class TcpSocket
 
     /// <summary>
     /// The probe itself (RFC 8985 §7.3): one new segment if the peer's window allows, else the last
-    /// segment sent again, so the ACK or SACK it draws reveals a lost tail without a timeout.
+    /// segment not SACKed sent again, so the ACK or SACK it draws reveals a lost tail without a timeout.
     /// </summary>
     private bool TryTailLossProbe(Instant now, out TcpHeader header, out int dataOffset, out int dataLength)
     {
@@ -672,7 +672,13 @@ public sealed partial class TcpSocket
         }
         else
         {
+            // The last segment not known to have arrived: in recovery the tail may be SACKed already,
+            // and resending that would draw an ACK that says nothing new.
             int index = _scoreboard.Count - 1;
+            while (index > 0 && _scoreboard[index].Has(SentSegmentFlags.Sacked))
+            {
+                index--;
+            }
             int limit = SegmentDataLimit();
             if (_scoreboard[index].DataLength > limit)
             {
