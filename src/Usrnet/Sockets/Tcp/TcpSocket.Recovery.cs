@@ -333,12 +333,13 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>
-    /// With SACK, RACK's verdict starts recovery (a segment deemed lost); duplicate ACKs still do when
-    /// DupThresh of them arrive (RFC 6675 §5, RFC 8985 §6.2). Without SACK, NewReno's duplicate ACKs, only
-    /// once the ACK passed the last recovery point (RFC 6582 §3.2 step 1).
+    /// With SACK, RACK's verdict alone starts recovery: a segment deemed lost (RFC 8985 §6.2, which
+    /// replaces counting duplicate ACKs; with DupThresh segments SACKed its reordering window is zero
+    /// anyway, and under reordering it is not, where duplicate ACKs would cut cwnd for nothing). Without
+    /// SACK, NewReno's duplicate ACKs, once the ACK passed the last recovery point (RFC 6582 §3.2 step 1).
     /// </summary>
     private bool ShouldEnterRecovery(TcpSeqNumber ack, int lost) =>
-        _sackEnabled ? lost > 0 || _dupAcks >= DuplicateAckThresholdNow() : _dupAcks >= DuplicateAckThresholdNow() && ack > _recover;
+        _sackEnabled ? lost > 0 : _dupAcks >= DuplicateAckThresholdNow() && ack > _recover;
 
     /// <summary>
     /// DupThresh, lowered by early retransmit (RFC 5827 §3.1) when fewer than four segments are
