@@ -117,6 +117,7 @@ public sealed partial class TcpSocket
                 _sndWl1 = seq;
                 _sndWl2 = synAck;
                 _retries = 0;
+                ApplyRtoAfterSynTimeout();
                 _rtt.EndBackOff();
                 _rtoDeadline = null;
                 _ackNow = true;
@@ -206,6 +207,7 @@ public sealed partial class TcpSocket
             _sndWl1 = seq;
             _sndWl2 = ack;
             _retries = 0;
+            ApplyRtoAfterSynTimeout();
             _rtt.EndBackOff();
             _rtoDeadline = null;
             SetState(TcpState.Established);
@@ -506,6 +508,18 @@ public sealed partial class TcpSocket
     /// <summary>A reset answering an unacceptable segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (§3.10.7.4).</summary>
     private TcpHeader Reset(TcpSeqNumber sequence) =>
         new(LocalEndpoint.Port, RemoteEndpoint.Port, sequence, default, TcpFlags.Rst, 0);
+
+    /// <summary>
+    /// RFC 6298 §5.7 on a passive open: when our SYN-ACK timed out and the handshake gave no RTT sample,
+    /// data starts with an RTO of 3 s, as ProcessSynSent does for an active open.
+    /// </summary>
+    private void ApplyRtoAfterSynTimeout()
+    {
+        if (_timeouts > 0)
+        {
+            _rtt.ApplySynTimeoutRule();
+        }
+    }
 
     private uint TimestampNow(Instant now) => TimestampClock(now, _tsOffset);
 
