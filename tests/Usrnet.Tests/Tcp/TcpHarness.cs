@@ -79,8 +79,11 @@ internal sealed class TcpHarness
     /// </summary>
     public const ushort WindowAfterFin = DefaultWindow - 1;
 
-    /// <summary>Options of the socket under test unless a test gives its own.</summary>
-    public static readonly TcpSocketOptions DefaultOptions = new() { ReceiveBufferSize = DefaultReceiveBuffer };
+    /// <summary>
+    /// Options of the socket under test unless a test gives its own: NewReno, whose window arithmetic
+    /// (halving, RFC 6582 inflation) the segment-level tests spell out; CUBIC has its own tests.
+    /// </summary>
+    public static readonly TcpSocketOptions DefaultOptions = new() { ReceiveBufferSize = DefaultReceiveBuffer, CongestionControl = CongestionControlAlgorithm.NewReno };
 
     /// <summary>The options of the peer's SYN unless a test gives its own: MSS only, like a minimal stack.</summary>
     public static readonly TcpOptions PlainSynOptions = new() { MaximumSegmentSize = 1460 };
