@@ -104,97 +104,35 @@ public sealed partial class TcpSocket
             _ackNow = true;
             return null;
         }
-
         if (syn && !rst && State == TcpState.SynReceived && seq == _irs)
         {
-            TcpSeqNumber synAck = segment.AcknowledgmentNumber;
-            if ((flags & TcpFlags.Ack) != 0 && _sndUna < synAck && synAck <= _sndNxt)
-            {
-                // Simultaneous open (RFC 9293 §3.5 figure 7): the peer's SYN-ACK completes the handshake.
-                _sndUna = synAck;
-                _sndWnd = segment.WindowSize; // a SYN's window is never scaled (RFC 7323 §2.2)
-                _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-                _sndWl1 = seq;
-                _sndWl2 = synAck;
-                _retries = 0;
-                ApplyRtoAfterSynTimeout();
-                _rtt.EndBackOff();
-                _rtoDeadline = null;
-                _ackNow = true;
-                SetState(TcpState.Established);
-            }
-            else
-            {
-                _synToSend = true; // our SYN-ACK was lost: the peer repeats its SYN (checked before the window)
-            }
+            ProcessRepeatedSyn(segment);
             return null;
         }
-
         if (!IsAcceptable(seq, segmentLength))
         {
-            _segmentsRejected++;
-            if (!rst)
-            {
-                _ackNow = true; // §3.10.7.4 first check: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
-            }
-            if (State == TcpState.TimeWait && fin)
-            {
-                _timeWaitDeadline = now + 2 * _options.MaximumSegmentLifetime; // a retransmitted FIN restarts 2 MSL
-            }
-            // RFC 9293 §3.10.7.4: with a zero window no segment is acceptable, "but special allowance
-            // should be made to accept valid ACKs": a zero-window probe may acknowledge our data.
-            if (!rst && !syn && seq == _rcvNxt && (flags & TcpFlags.Ack) != 0 && _rcvAdvertisedRight - _rcvNxt <= 0
-                && State is not (TcpState.SynReceived or TcpState.TimeWait)
-                && segment.AcknowledgmentNumber <= _sndNxt && segment.AcknowledgmentNumber >= _sndUna)
-            {
-                ProcessAck(now, segment, payloadLength: 0);
-            }
+            ProcessUnacceptable(now, segment);
             return null;
         }
-
         if (rst)
         {
-            // RFC 5961 §3.2: only a reset at exactly RCV.NXT resets; one elsewhere in the window draws a challenge ACK.
-            if (seq != _rcvNxt)
-            {
-                _ackNow = true;
-                return null;
-            }
-            switch (State)
-            {
-                case TcpState.SynReceived when Listener is not null:
-                    SetState(TcpState.Closed); // passive open: back to the listener, silently (§3.10.7.4)
-                    break;
-                case TcpState.SynReceived:
-                    Fail(SocketError.ConnectionRefused);
-                    break;
-                case TcpState.Closing or TcpState.LastAck or TcpState.TimeWait:
-                    SetState(TcpState.Closed);
-                    break;
-                default:
-                    Fail(SocketError.ConnectionReset);
-                    break;
-            }
+            ProcessReset(seq);
             return null;
         }
-
         if (syn)
         {
             // RFC 5961 §4.2: a SYN on a synchronized connection draws a challenge ACK, never a reset.
             _ackNow = true;
             return null;
         }
-
         if ((flags & TcpFlags.Ack) == 0)
         {
             return null;
         }
-
         if (_tsEnabled && segment.Options.Timestamps is { } ts && seq <= _lastAckSent)
         {
             _tsRecent = ts.Value; // RFC 7323 §4.3 (3)
         }
-
         TcpSeqNumber ack = segment.AcknowledgmentNumber;
         if (State == TcpState.SynReceived)
         {
@@ -202,17 +140,8 @@ public sealed partial class TcpSocket
             {
                 return Reset(ack); // §3.10.7.4 fifth check, SYN-RECEIVED
             }
-            _sndWnd = (long)segment.WindowSize << _sndWndShift;
-            _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-            _sndWl1 = seq;
-            _sndWl2 = ack;
-            _retries = 0;
-            ApplyRtoAfterSynTimeout();
-            _rtt.EndBackOff();
-            _rtoDeadline = null;
-            SetState(TcpState.Established);
+            CompleteHandshake(seq, ack, (long)segment.WindowSize << _sndWndShift);
         }
-
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT]; others draw an ACK and are dropped.
         if (ack > _sndNxt || ack < _sndUna - (int)Math.Min(Math.Max(_maxSndWnd, 1), int.MaxValue))
         {
@@ -221,11 +150,103 @@ public sealed partial class TcpSocket
             return null;
         }
         ProcessAck(now, segment, payload.Length);
-        if (State == TcpState.Closed)
+        if (State != TcpState.Closed && AdvanceOnFinAcknowledged(now))
         {
-            return null;
+            ProcessText(now, seq, payload, fin);
         }
+        return null;
+    }
 
+    /// <summary>
+    /// The peer's SYN again in SYN-RECEIVED: with an ACK of ours, a simultaneous open's SYN-ACK that
+    /// completes the handshake (RFC 9293 §3.5 figure 7); without, our SYN-ACK was lost and is resent
+    /// (checked before the window, which the repeated SYN lies before).
+    /// </summary>
+    private void ProcessRepeatedSyn(in TcpHeader segment)
+    {
+        TcpSeqNumber synAck = segment.AcknowledgmentNumber;
+        if ((segment.Flags & TcpFlags.Ack) != 0 && _sndUna < synAck && synAck <= _sndNxt)
+        {
+            _sndUna = synAck;
+            CompleteHandshake(segment.SequenceNumber, synAck, segment.WindowSize); // a SYN's window is never scaled (RFC 7323 §2.2)
+            _ackNow = true;
+        }
+        else
+        {
+            _synToSend = true;
+        }
+    }
+
+    /// <summary>SYN-RECEIVED to ESTABLISHED: the send window from the ACK, the SYN's back-off ended.</summary>
+    private void CompleteHandshake(TcpSeqNumber seq, TcpSeqNumber ack, long window)
+    {
+        _sndWnd = window;
+        _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+        _sndWl1 = seq;
+        _sndWl2 = ack;
+        _retries = 0;
+        ApplyRtoAfterSynTimeout();
+        _rtt.EndBackOff();
+        _rtoDeadline = null;
+        SetState(TcpState.Established);
+    }
+
+    /// <summary>§3.10.7.4 first check failed: nothing of the segment is in the window.</summary>
+    private void ProcessUnacceptable(Instant now, in TcpHeader segment)
+    {
+        TcpFlags flags = segment.Flags;
+        bool rst = (flags & TcpFlags.Rst) != 0;
+        _segmentsRejected++;
+        if (!rst)
+        {
+            _ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+        }
+        if (State == TcpState.TimeWait && (flags & TcpFlags.Fin) != 0)
+        {
+            _timeWaitDeadline = now + 2 * _options.MaximumSegmentLifetime; // a retransmitted FIN restarts 2 MSL
+        }
+        // RFC 9293 §3.10.7.4: with a zero window no segment is acceptable, "but special allowance
+        // should be made to accept valid ACKs": a zero-window probe may acknowledge our data.
+        if (!rst && (flags & TcpFlags.Syn) == 0 && segment.SequenceNumber == _rcvNxt && (flags & TcpFlags.Ack) != 0 && _rcvAdvertisedRight - _rcvNxt <= 0
+            && State is not (TcpState.SynReceived or TcpState.TimeWait)
+            && segment.AcknowledgmentNumber <= _sndNxt && segment.AcknowledgmentNumber >= _sndUna)
+        {
+            ProcessAck(now, segment, payloadLength: 0);
+        }
+    }
+
+    /// <summary>§3.10.7.4 second check: a reset in the window.</summary>
+    private void ProcessReset(TcpSeqNumber seq)
+    {
+        // RFC 5961 §3.2: only a reset at exactly RCV.NXT resets; one elsewhere in the window draws a challenge ACK.
+        if (seq != _rcvNxt)
+        {
+            _ackNow = true;
+            return;
+        }
+        switch (State)
+        {
+            case TcpState.SynReceived when Listener is not null:
+                SetState(TcpState.Closed); // passive open: back to the listener, silently (§3.10.7.4)
+                break;
+            case TcpState.SynReceived:
+                Fail(SocketError.ConnectionRefused);
+                break;
+            case TcpState.Closing or TcpState.LastAck or TcpState.TimeWait:
+                SetState(TcpState.Closed);
+                break;
+            default:
+                Fail(SocketError.ConnectionReset);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// §3.10.7.4 fifth check, the closing states: our FIN acknowledged moves FIN-WAIT-1, CLOSING and
+    /// LAST-ACK on. False when the connection is now closed and the rest of the segment is moot.
+    /// </summary>
+    private bool AdvanceOnFinAcknowledged(Instant now)
+    {
         bool finAcked = _finSeqValid && _sndUna == _finSeq + 1;
         switch (State)
         {
@@ -237,14 +258,18 @@ public sealed partial class TcpSocket
                 break;
             case TcpState.LastAck when finAcked:
                 SetState(TcpState.Closed);
-                return null;
+                return false;
         }
+        return true;
+    }
 
+    /// <summary>§3.10.7.4 seventh and eighth checks: the segment's text, then its FIN.</summary>
+    private void ProcessText(Instant now, TcpSeqNumber seq, ReadOnlySpan<byte> payload, bool fin)
+    {
         if (payload.Length > 0 && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
         {
             ProcessData(now, seq, payload);
         }
-
         if (fin)
         {
             TcpSeqNumber finSeq = seq + payload.Length;
@@ -257,7 +282,6 @@ public sealed partial class TcpSocket
                 _pendingFin = finSeq;
             }
         }
-        return null;
     }
 
     /// <summary>RFC 9293 §3.10.7.3: the answer to our SYN.</summary>
