@@ -152,9 +152,26 @@ public sealed partial class TcpSocket
         ProcessAck(now, segment, payload.Length);
         if (State != TcpState.Closed && AdvanceOnFinAcknowledged(now))
         {
+            if (payload.Length > 0 && _disposed && State is TcpState.FinWait1 or TcpState.FinWait2 && seq + payload.Length > _rcvNxt)
+            {
+                return ResetForDataAfterClose(segment.AcknowledgmentNumber);
+            }
             ProcessText(now, seq, payload, fin);
         }
         return null;
+    }
+
+    /// <summary>
+    /// RFC 1122 §4.2.2.13: new data after CLOSE SHOULD draw a reset, to show it was lost — the user
+    /// disposed the socket and will never read it (Linux: TCPAbortOnData). A segment all old, a
+    /// retransmission of what was read, still gets the ordinary duplicate ACK. The reset answers the
+    /// segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt;.
+    /// </summary>
+    private TcpHeader ResetForDataAfterClose(TcpSeqNumber ack)
+    {
+        _resetsForDataAfterClose++;
+        Fail(SocketError.ConnectionReset);
+        return Reset(ack);
     }
 
     /// <summary>

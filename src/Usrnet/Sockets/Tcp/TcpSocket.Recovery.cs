@@ -441,7 +441,7 @@ public sealed partial class TcpSocket
         _timeouts++;
         _retries++;
         bool synchronizing = State is TcpState.SynSent or TcpState.SynReceived;
-        int limit = synchronizing ? _options.MaxSynRetransmissions : _options.MaxRetransmissions;
+        int limit = synchronizing ? SynRetransmissionLimit : _options.MaxRetransmissions;
         bool userTimeoutPassed = _options.UserTimeout is { } ut && now - _firstUnackedSentAt >= ut;
         if (_retries > limit || userTimeoutPassed)
         {

@@ -70,6 +70,8 @@ public sealed partial class TcpSocket
     private long _bytesAcknowledged;
     private long _bytesReceived;
     private long _segmentsRejected;
+    private long _resetsForDataAfterClose;
+    private long _finWait2Timeouts;
 
     /// <summary>MSS the route allows (interface MTU − 40); set by the interface before connect or accept.</summary>
     internal int RouteMss { get; set; } = 1460;

@@ -14,6 +14,7 @@ public sealed partial class TcpSocket
     private static readonly TimeSpan s_maxPersistInterval = TimeSpan.FromSeconds(60);
 
     private Instant? _timeWaitDeadline;
+    private Instant? _finWait2Deadline;         // a disposed socket's limit in FIN-WAIT-2, once armed
     private Instant? _keepAliveDeadline;
     private int _keepAliveProbesSent;
     private Instant? _persistDeadline;
@@ -40,6 +41,10 @@ public sealed partial class TcpSocket
         next = Instant.Min(next, _tlpDeadline);
         next = Instant.Min(next, _reorderDeadline);
         next = Instant.Min(next, _timeWaitDeadline);
+        if (OrphanInFinWait2)
+        {
+            next = Instant.Min(next, _finWait2Deadline ?? now); // unarmed: the next dispatch arms it
+        }
         next = Instant.Min(next, _keepAliveDeadline);
         next = Instant.Min(next, _persistDeadline);
         if (_options.KeepAliveIdle is { } idle && KeepAliveApplies)
@@ -47,6 +52,46 @@ public sealed partial class TcpSocket
             next = Instant.Min(next, _lastActivity + idle); // as RunTimers: no probe while data is outstanding
         }
         return next;
+    }
+
+    /// <summary>
+    /// Most SYN-ACK retransmissions of a passive open (6: given up 123 s after the first). RFC 9293
+    /// §3.8.3 MUST-23's 3 minutes are for a SYN, the connect a user waits on; a half-open connection a
+    /// listener holds for a SYN that may be forged stays no longer than before (Linux's
+    /// tcp_synack_retries is 5).
+    /// </summary>
+    private const int MaxSynAckRetransmissions = 6;
+
+    /// <summary>Retransmissions of our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) before the attempt fails.</summary>
+    private int SynRetransmissionLimit => State == TcpState.SynReceived
+        ? Math.Min(_options.MaxSynRetransmissions, MaxSynAckRetransmissions)
+        : _options.MaxSynRetransmissions;
+
+    /// <summary>A socket its user disposed, in FIN-WAIT-2 with <see cref="TcpSocketOptions.FinWait2Timeout"/> set.</summary>
+    private bool OrphanInFinWait2 => State == TcpState.FinWait2 && _disposed && _options.FinWait2Timeout is not null;
+
+    /// <summary>
+    /// The FIN-WAIT-2 timeout of a disposed socket (Linux's tcp_fin_timeout for orphans): armed at the
+    /// first dispatch once disposed in FIN-WAIT-2; when it fires the socket closes silently, as Linux's
+    /// FIN-WAIT-2 time-wait bucket expires, and a later segment from the peer draws a reset from the
+    /// interface as one for no connection. Returns true when it closed the socket.
+    /// </summary>
+    private bool RunFinWait2Timer(Instant now)
+    {
+        if (!OrphanInFinWait2)
+        {
+            _finWait2Deadline = null;
+            return false;
+        }
+        _finWait2Deadline ??= now + _options.FinWait2Timeout!.Value;
+        if (now < _finWait2Deadline)
+        {
+            return false;
+        }
+        _finWait2Deadline = null;
+        _finWait2Timeouts++;
+        SetState(TcpState.Closed);
+        return true;
     }
 
     /// <summary>Keep-alive probes only an established connection with nothing outstanding or queued.</summary>
@@ -59,6 +104,10 @@ public sealed partial class TcpSocket
         {
             _timeWaitDeadline = null;
             SetState(TcpState.Closed);
+            return;
+        }
+        if (RunFinWait2Timer(now))
+        {
             return;
         }
         if (_ackDeadline is { } ad && now >= ad)

@@ -98,6 +98,8 @@ public sealed partial class TcpSocket : IDisposable
         SendWindow = _sndWnd,
         MaximumSegmentSize = _sndMss,
         SegmentsRejected = _segmentsRejected,
+        ResetsForDataAfterClose = _resetsForDataAfterClose,
+        FinWait2Timeouts = _finWait2Timeouts,
     };
 
     /// <summary>

@@ -56,4 +56,16 @@ public readonly record struct TcpStatistics
 
     /// <summary>Segments dropped because they were outside the window or failed PAWS.</summary>
     public long SegmentsRejected { get; init; }
+
+    /// <summary>
+    /// Resets sent because data arrived after the socket was disposed, in FIN-WAIT-1 or FIN-WAIT-2
+    /// (RFC 1122 §4.2.2.13: nobody will read it; Linux counts these as TCPAbortOnData).
+    /// </summary>
+    public long ResetsForDataAfterClose { get; init; }
+
+    /// <summary>
+    /// Times a disposed socket left FIN-WAIT-2 because the peer did not close within
+    /// <see cref="TcpSocketOptions.FinWait2Timeout"/> (Linux's tcp_fin_timeout for orphans).
+    /// </summary>
+    public long FinWait2Timeouts { get; init; }
 }
