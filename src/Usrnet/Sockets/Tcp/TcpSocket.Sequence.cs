@@ -7,6 +7,14 @@ public sealed partial class TcpSocket
     /// <summary>RFC 9293 §3.7.1: the MSS assumed when the peer sends none.</summary>
     internal const int DefaultMss = 536;
 
+    /// <summary>
+    /// The least payload a segment we send may be cut to (48 bytes, Linux's tcp_min_snd_mss): a peer
+    /// announcing an MSS of 1 (RFC 9293 §3.7.1 sets no floor), or a forged ICMP fragmentation needed,
+    /// would otherwise make us send a byte per segment, 40 bytes of headers each (CVE-2019-11479).
+    /// Linux clamps the same way; a path that really cannot carry 88-byte datagrams fragments them.
+    /// </summary>
+    internal const int MinSendMss = 48;
+
     /// <summary>Most duplicate ACKs queued in one poll; more would only repeat the same news.</summary>
     private const int MaxDuplicateAcksOwed = 64;
 
@@ -72,6 +80,7 @@ public sealed partial class TcpSocket
     private long _segmentsRejected;
     private long _resetsForDataAfterClose;
     private long _finWait2Timeouts;
+    private long _mssClamps;
 
     /// <summary>MSS the route allows (interface MTU − 40); set by the interface before connect or accept.</summary>
     internal int RouteMss { get; set; } = 1460;
@@ -134,18 +143,29 @@ public sealed partial class TcpSocket
         }
         _sackEnabled = _options.SelectiveAcknowledgments && peer.SackPermitted;
         int peerMss = peer.MaximumSegmentSize is ushort m && m > 0 ? m : DefaultMss;
-        _sndMss = Math.Max(1, Math.Min(peerMss, RouteMss) - (_tsEnabled ? TimestampOptionLength : 0));
+        _sndMss = ClampToMinSendMss(Math.Min(peerMss, RouteMss) - (_tsEnabled ? TimestampOptionLength : 0));
         _cc.SetMss(_sndMss);
         _cc.SetWindow(CongestionController.InitialWindow(_sndMss, _options.InitialWindowSegments));
     }
 
+    /// <summary>The send MSS, raised to <see cref="MinSendMss"/> (and counted) when the peer or the path asked for less.</summary>
+    private int ClampToMinSendMss(int mss)
+    {
+        if (mss >= MinSendMss)
+        {
+            return mss;
+        }
+        _mssClamps++;
+        return MinSendMss;
+    }
+
     /// <summary>
-    /// Lowers the MSS after ICMP fragmentation needed (RFC 1191 §6.2); never below 68 − 40. Segments in
+    /// Lowers the MSS after ICMP fragmentation needed (RFC 1191 §6.2); never below <see cref="MinSendMss"/>. Segments in
     /// flight now too large are deemed lost: they are resent cut to the new size (RFC 1191 §6.5).
     /// </summary>
     internal void ReducePathMtu(int mtu)
     {
-        int mss = Math.Max(28, mtu - 40 - (_tsEnabled ? TimestampOptionLength : 0));
+        int mss = ClampToMinSendMss(mtu - 40 - (_tsEnabled ? TimestampOptionLength : 0));
         if (mss >= _sndMss)
         {
             return;

@@ -100,6 +100,7 @@ public sealed partial class TcpSocket : IDisposable
         SegmentsRejected = _segmentsRejected,
         ResetsForDataAfterClose = _resetsForDataAfterClose,
         FinWait2Timeouts = _finWait2Timeouts,
+        MssClamps = _mssClamps,
     };
 
     /// <summary>

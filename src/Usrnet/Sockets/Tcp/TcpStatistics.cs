@@ -68,4 +68,10 @@ public readonly record struct TcpStatistics
     /// <see cref="TcpSocketOptions.FinWait2Timeout"/> (Linux's tcp_fin_timeout for orphans).
     /// </summary>
     public long FinWait2Timeouts { get; init; }
+
+    /// <summary>
+    /// Times the send MSS the peer announced, or an ICMP fragmentation needed implied, was below
+    /// 48 bytes and raised to it (Linux's tcp_min_snd_mss, CVE-2019-11479).
+    /// </summary>
+    public long MssClamps { get; init; }
 }
