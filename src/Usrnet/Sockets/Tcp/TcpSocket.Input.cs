@@ -138,7 +138,7 @@ public sealed partial class TcpSocket
         {
             if (!(_sndUna < ack && ack <= _sndNxt))
             {
-                return Reset(ack); // §3.10.7.4 fifth check, SYN-RECEIVED
+                return Reset(now, ack); // §3.10.7.4 fifth check, SYN-RECEIVED
             }
             CompleteHandshake(seq, ack, (long)segment.WindowSize << _sndWndShift);
         }
@@ -154,7 +154,7 @@ public sealed partial class TcpSocket
         {
             if (payload.Length > 0 && _disposed && State is TcpState.FinWait1 or TcpState.FinWait2 && seq + payload.Length > _rcvNxt)
             {
-                return ResetForDataAfterClose(segment.AcknowledgmentNumber);
+                return ResetForDataAfterClose(now, segment.AcknowledgmentNumber);
             }
             ProcessText(now, seq, payload, fin);
         }
@@ -167,11 +167,11 @@ public sealed partial class TcpSocket
     /// retransmission of what was read, still gets the ordinary duplicate ACK. The reset answers the
     /// segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt;.
     /// </summary>
-    private TcpHeader ResetForDataAfterClose(TcpSeqNumber ack)
+    private TcpHeader ResetForDataAfterClose(Instant now, TcpSeqNumber ack)
     {
         _resetsForDataAfterClose++;
         Fail(SocketError.ConnectionReset);
-        return Reset(ack);
+        return Reset(now, ack);
     }
 
     /// <summary>
@@ -309,7 +309,7 @@ public sealed partial class TcpSocket
         TcpSeqNumber ack = segment.AcknowledgmentNumber;
         if (ackFlag && (ack <= _iss || ack > _sndNxt))
         {
-            return (flags & TcpFlags.Rst) != 0 ? null : Reset(ack);
+            return (flags & TcpFlags.Rst) != 0 ? null : Reset(now, ack);
         }
         if ((flags & TcpFlags.Rst) != 0)
         {
@@ -546,9 +546,16 @@ public sealed partial class TcpSocket
         ReleaseBuffersInTimeWait();
     }
 
-    /// <summary>A reset answering an unacceptable segment: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (§3.10.7.4).</summary>
-    private TcpHeader Reset(TcpSeqNumber sequence) =>
-        new(LocalEndpoint.Port, RemoteEndpoint.Port, sequence, default, TcpFlags.Rst, 0);
+    /// <summary>
+    /// A reset from this connection: &lt;SEQ=<paramref name="sequence"/>&gt;&lt;CTL=RST&gt; (§3.10.7.4, §3.10.5).
+    /// With timestamps negotiated it carries TSval and TSecr: RFC 7323 §3.2 says TSopt "SHOULD be sent
+    /// in an &lt;RST&gt; segment", as Linux does for a connection's own resets.
+    /// </summary>
+    private TcpHeader Reset(Instant now, TcpSeqNumber sequence) =>
+        new(LocalEndpoint.Port, RemoteEndpoint.Port, sequence, default, TcpFlags.Rst, 0)
+        {
+            Options = _tsEnabled ? new TcpOptions { Timestamps = (TimestampNow(now), _tsRecent) } : default,
+        };
 
     /// <summary>
     /// RFC 6298 §5.7 on a passive open: when our SYN-ACK timed out and the handshake gave no RTT sample,

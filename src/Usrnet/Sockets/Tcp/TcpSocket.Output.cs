@@ -24,7 +24,7 @@ public sealed partial class TcpSocket
         dataLength = 0;
         if (_resetPending)
         {
-            header = NextAbortReset();
+            header = NextAbortReset(now);
             _segmentsSent++;
             return true;
         }
@@ -84,7 +84,7 @@ public sealed partial class TcpSocket
     /// sent). In between, the peer's challenge ACK names its RCV.NXT and the interface answers it as a
     /// segment for no connection (§3.10.7.1, &lt;SEQ=SEG.ACK&gt;), exactly.
     /// </summary>
-    private TcpHeader NextAbortReset()
+    private TcpHeader NextAbortReset(Instant now)
     {
         TcpSeqNumber seq = _sndNxt;
         if (_sndUna != _sndNxt && !_resetAtUnaSent && State != TcpState.SynReceived) // there only our SYN is unacknowledged
@@ -97,7 +97,7 @@ public sealed partial class TcpSocket
             _resetPending = false;
             SetState(TcpState.Closed);
         }
-        return new TcpHeader(LocalEndpoint.Port, RemoteEndpoint.Port, seq, default, TcpFlags.Rst, 0);
+        return Reset(now, seq);
     }
 
     /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first or again after a timeout.</summary>
