@@ -19,6 +19,8 @@ namespace Usrnet.Async;
 /// <para>Errors are <see cref="SocketException"/>s with the standard <see cref="SocketError"/> (ConnectionReset,
 /// TimedOut, Shutdown…), cancellation is <see cref="OperationCanceledException"/>; a cancelled write may
 /// have queued part of its data.</para>
+/// <para>Urgent data (RFC 9293 §3.8.5) is delivered inline: bytes a peer marks urgent come in sequence with
+/// the rest, and nothing is sent as urgent (as a kernel socket with <c>SO_OOBINLINE</c>).</para>
 /// <para><see cref="Dispose(bool)"/> closes gracefully (a FIN after the queued data; a reset when received data
 /// was left unread, RFC 2525 §2.17) and returns at once; the stack finishes the close.</para>
 /// </remarks>
