@@ -14,7 +14,7 @@ namespace Usrnet.Sockets.Tcp;
 /// Ownership: the socket owns its send and receive rings; <see cref="Send"/> copies into one and
 /// <see cref="Receive"/> out of the other, and the interface copies segments straight from and to
 /// them. Urgent data (RFC 9293 §3.8.5, MUST-30 to MUST-33) is delivered inline: a segment's urgent bytes
-/// are received in sequence with the rest, and the socket never sends URG. Not thread-safe: use it on the thread that polls its interface. Disposing a socket closes it
+/// are received in sequence with the rest (as RFC 6093 §6 recommends), and the socket never sends URG. Not thread-safe: use it on the thread that polls its interface. Disposing a socket closes it
 /// gracefully; it stays in its set until the close completes (or is aborted), then leaves.
 /// </remarks>
 public sealed partial class TcpSocket : IDisposable
