@@ -608,8 +608,9 @@ public sealed partial class TcpSocket
     /// <summary>
     /// Schedules a tail loss probe (RFC 8985 §7.2): PTO = 2·SRTT, plus the peer's worst-case delayed ACK
     /// when one segment is in flight, 1 s without an RTT sample, and no later than the retransmission
-    /// timer, which the probe then replaces. Only with SACK (RFC 8985 §2: RACK-TLP needs it to learn what
-    /// the probe repaired), one probe at a time.
+    /// timer, which the probe then replaces. One probe at a time. Without SACK (RFC 8985 §2 assumes it),
+    /// only outside recovery: the probe's ACK, or the duplicate ACKs it draws, still reveal a lost tail
+    /// before the timer, which on a LAN is hundreds of round trips.
     /// </summary>
     /// <remarks>
     /// Deviation: RFC 8985 §7.2 and Linux probe only outside recovery. Here a probe is also armed during
@@ -621,7 +622,7 @@ public sealed partial class TcpSocket
     /// </remarks>
     private void ArmTailLossProbe(Instant now)
     {
-        if (!_sackEnabled || _tlpEndSeq is not null || _sndNxt == _sndUna || State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
+        if ((!_sackEnabled && InAnyRecovery) || _tlpEndSeq is not null || _sndNxt == _sndUna || State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
         {
             _tlpDeadline = null;
             return;
@@ -640,6 +641,11 @@ public sealed partial class TcpSocket
             pto = s_probeTimeoutWithoutRtt;
         }
         Instant at = now + pto;
+        if (!_sackEnabled && (!_rtt.HasSample || (_rtoDeadline is { } timer && at >= timer)))
+        {
+            _tlpDeadline = null; // without SACK a probe only ahead of the timer, never in its place
+            return;
+        }
         _tlpDeadline = _rtoDeadline is { } rto && at > rto ? rto : at;
     }
 
