@@ -257,9 +257,15 @@ public sealed class TcpOptionsTests
         }
         ParseAndWrite(100);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        ParseAndWrite(10_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The steady state allocates nothing; a round may still see the runtime's own allocation on this
+        // thread while it recompiles the loop at a higher tier, so the least of a few rounds is measured.
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 5 && allocated != 0; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            ParseAndWrite(10_000);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.Equal(0, allocated);
         Assert.Equal(bytes, written);
