@@ -116,13 +116,13 @@ public sealed partial class TcpSocket
         }
         if (rst)
         {
-            ProcessReset(seq);
+            ProcessReset(now, seq);
             return null;
         }
         if (syn)
         {
             // RFC 5961 §4.2: a SYN on a synchronized connection draws a challenge ACK, never a reset.
-            _ackNow = true;
+            ChallengeAck(now);
             return null;
         }
         if ((flags & TcpFlags.Ack) == 0)
@@ -232,13 +232,30 @@ public sealed partial class TcpSocket
         }
     }
 
+    /// <summary>
+    /// RFC 5961 §7: challenge ACKs are rate-limited, so a flood of in-window resets or SYNs does not
+    /// turn the connection into an ACK reflector: at most one per <see cref="s_challengeAckInterval"/>,
+    /// the others counted and dropped. One is enough for a peer that lost its state to learn RCV.NXT.
+    /// </summary>
+    private void ChallengeAck(Instant now)
+    {
+        if (_lastChallengeAckAt is { } last && now - last < s_challengeAckInterval)
+        {
+            _challengeAcksSuppressed++;
+            return;
+        }
+        _lastChallengeAckAt = now;
+        _challengeAcksSent++;
+        _ackNow = true;
+    }
+
     /// <summary>§3.10.7.4 second check: a reset in the window.</summary>
-    private void ProcessReset(TcpSeqNumber seq)
+    private void ProcessReset(Instant now, TcpSeqNumber seq)
     {
         // RFC 5961 §3.2: only a reset at exactly RCV.NXT resets; one elsewhere in the window draws a challenge ACK.
         if (seq != _rcvNxt)
         {
-            _ackNow = true;
+            ChallengeAck(now);
             return;
         }
         switch (State)

@@ -82,6 +82,13 @@ public sealed partial class TcpSocket
     private long _finWait2Timeouts;
     private long _mssClamps;
 
+    /// <summary>RFC 5961 §7: the least time between two challenge ACKs of one connection (Linux's tcp_invalid_ratelimit, 500 ms).</summary>
+    private static readonly TimeSpan s_challengeAckInterval = TimeSpan.FromMilliseconds(500);
+
+    private Instant? _lastChallengeAckAt;
+    private long _challengeAcksSent;
+    private long _challengeAcksSuppressed;
+
     /// <summary>MSS the route allows (interface MTU − 40); set by the interface before connect or accept.</summary>
     internal int RouteMss { get; set; } = 1460;
 

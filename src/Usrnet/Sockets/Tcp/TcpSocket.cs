@@ -102,6 +102,8 @@ public sealed partial class TcpSocket : IDisposable
         ResetsForDataAfterClose = _resetsForDataAfterClose,
         FinWait2Timeouts = _finWait2Timeouts,
         MssClamps = _mssClamps,
+        ChallengeAcksSent = _challengeAcksSent,
+        ChallengeAcksSuppressed = _challengeAcksSuppressed,
     };
 
     /// <summary>

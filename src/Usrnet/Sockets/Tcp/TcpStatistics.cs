@@ -74,4 +74,10 @@ public readonly record struct TcpStatistics
     /// 48 bytes and raised to it (Linux's tcp_min_snd_mss, CVE-2019-11479).
     /// </summary>
     public long MssClamps { get; init; }
+
+    /// <summary>Challenge ACKs sent for an in-window reset or a SYN on a synchronized connection (RFC 5961 §3.2, §4.2).</summary>
+    public long ChallengeAcksSent { get; init; }
+
+    /// <summary>Challenge ACKs not sent because one went less than 500 ms before (RFC 5961 §7).</summary>
+    public long ChallengeAcksSuppressed { get; init; }
 }
