@@ -111,7 +111,7 @@ public sealed partial class TcpSocket
         }
         if (!IsAcceptable(seq, segmentLength))
         {
-            ProcessUnacceptable(now, segment);
+            ProcessUnacceptable(now, segment, payload.Length);
             return null;
         }
         if (rst)
@@ -209,7 +209,7 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>§3.10.7.4 first check failed: nothing of the segment is in the window.</summary>
-    private void ProcessUnacceptable(Instant now, in TcpHeader segment)
+    private void ProcessUnacceptable(Instant now, in TcpHeader segment, int payloadLength)
     {
         TcpFlags flags = segment.Flags;
         bool rst = (flags & TcpFlags.Rst) != 0;
@@ -217,6 +217,7 @@ public sealed partial class TcpSocket
         if (!rst)
         {
             _ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+            ReportDuplicate(segment.SequenceNumber, payloadLength);
         }
         if (State == TcpState.TimeWait && (flags & TcpFlags.Fin) != 0)
         {
@@ -441,6 +442,21 @@ public sealed partial class TcpSocket
         return taken;
     }
 
+    /// <summary>
+    /// RFC 2883 §4: data that arrived again below RCV.NXT is reported in the first SACK block of the next
+    /// ACK (a D-SACK), so the sender can tell a needless retransmission from a loss. Only for data
+    /// within one receive buffer of RCV.NXT: anything older is not a retransmission of this window.
+    /// </summary>
+    private void ReportDuplicate(TcpSeqNumber seq, int length)
+    {
+        if (!_sackEnabled || length <= 0 || seq >= _rcvNxt || _rcvNxt - seq > _rx.Capacity)
+        {
+            return;
+        }
+        TcpSeqNumber end = TcpSeqNumber.Min(seq + length, _rcvNxt);
+        _duplicateToReport = new TcpSackBlock(seq, end);
+    }
+
     /// <summary>§3.10.7.4 seventh check: place the segment's data, in order or not, and decide when to acknowledge.</summary>
     private void ProcessData(Instant now, TcpSeqNumber seq, ReadOnlySpan<byte> payload)
     {
@@ -451,8 +467,10 @@ public sealed partial class TcpSocket
             if (-(long)offset >= payload.Length)
             {
                 _ackNow = true; // all old: a duplicate; tell the sender where we are
+                ReportDuplicate(seq, payload.Length);
                 return;
             }
+            ReportDuplicate(seq, -offset);
             payload = payload[(-offset)..];
             offset = 0;
         }

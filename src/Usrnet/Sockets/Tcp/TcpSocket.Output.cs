@@ -212,11 +212,11 @@ public sealed partial class TcpSocket
     /// </summary>
     private int SegmentDataLimit()
     {
-        if (!_sackEnabled || _assembler.IsEmpty)
+        if (!_sackEnabled || (_assembler.IsEmpty && _duplicateToReport is null))
         {
             return _sndMss;
         }
-        int blocks = Math.Min(_assembler.RangeCount, TcpOptions.MaxSackBlocks(_tsEnabled));
+        int blocks = Math.Min(_assembler.RangeCount + (_duplicateToReport is null ? 0 : 1), TcpOptions.MaxSackBlocks(_tsEnabled));
         int sackOption = 4 + 8 * blocks; // kind, length, the blocks, two NOPs to align (RFC 2018 §3)
         return Math.Max(1, _sndMss - sackOption);
     }
@@ -337,7 +337,7 @@ public sealed partial class TcpSocket
         {
             options = options with { Timestamps = (TimestampNow(now), _tsRecent) };
         }
-        if (_sackEnabled && !_assembler.IsEmpty)
+        if (_sackEnabled && (!_assembler.IsEmpty || _duplicateToReport is not null))
         {
             options = options with { SackBlocks = SackBlocks(TcpOptions.MaxSackBlocks(_tsEnabled)) };
         }
@@ -345,13 +345,19 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>
-    /// SACK blocks for the out-of-order data we hold (RFC 2018 §3–4): first the block holding the
-    /// segment that arrived last (§4 MUST), then the others in sequence order.
+    /// SACK blocks for the out-of-order data we hold (RFC 2018 §3–4): first a D-SACK for data that
+    /// arrived twice, if any (RFC 2883 §4), then the block holding the segment that arrived last (§4
+    /// MUST), then the others in sequence order.
     /// </summary>
     private TcpSackBlocks SackBlocks(int max)
     {
         Span<TcpSackBlock> blocks = stackalloc TcpSackBlock[TcpSackBlocks.MaxCount];
         int count = 0;
+        if (_duplicateToReport is { } duplicate)
+        {
+            blocks[count++] = duplicate; // RFC 2883 §4: the D-SACK block comes first, once
+            _duplicateToReport = null;
+        }
         int latest = _lastOutOfOrderSeq - _rcvNxt;
         foreach ((int offset, int length) in _assembler)
         {
@@ -368,7 +374,7 @@ public sealed partial class TcpSocket
                 break;
             }
             TcpSackBlock block = new(_rcvNxt + offset, _rcvNxt + offset + length);
-            if (count == 0 || block != blocks[0])
+            if (!blocks[..count].Contains(block))
             {
                 blocks[count++] = block;
             }

@@ -42,6 +42,7 @@ public sealed partial class TcpSocket
     private int _rcvWndShift;
     private TcpSeqNumber? _pendingFin;        // a FIN that arrived ahead of missing data
     private TcpSeqNumber _lastOutOfOrderSeq;  // where the latest out-of-order segment started
+    private TcpSackBlock? _duplicateToReport; // a D-SACK for the next segment (RFC 2883)
 
     // Negotiated options.
     private bool _wsEnabled;
@@ -99,6 +100,7 @@ public sealed partial class TcpSocket
         _assembler.Clear();
         _finQueued = _finSent = _finSeqValid = _finReceived = _resetPending = _resetAtUnaSent = false;
         _pendingFin = null;
+        _duplicateToReport = null;
         _ackNow = false;
         _duplicateAcksOwed = 0;
         _quickAcksLeft = 0;
