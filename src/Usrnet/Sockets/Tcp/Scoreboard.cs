@@ -10,8 +10,9 @@ namespace Usrnet.Sockets.Tcp;
 /// </summary>
 /// <remarks>
 /// A growable array used as a deque: new segments are appended, acknowledged ones leave from the front,
-/// and a split (a SACK block or an MSS smaller than a segment) inserts in place. It holds one entry per
-/// wire segment in flight: about 180 for a 256 KiB send buffer at a 1448-byte MSS.
+/// and a split (a SACK block or an MSS smaller than a segment) inserts in place. An entry is what one
+/// dispatch sent (up to 64 KiB when the device segments); at most about 180 for a 256 KiB send buffer
+/// at a 1448-byte MSS once SACKs and retransmissions have cut them to wire segments.
 /// </remarks>
 internal sealed class Scoreboard
 {
