@@ -17,8 +17,12 @@ public sealed class ExitsCloseConnections(ITestOutputHelper output)
     private const int NcPort = 5002;
     private const int BenchWriterPort = 1235;
 
-    /// <summary>The stack's linger (2 s) with room for a cold, loaded machine.</summary>
-    private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(8);
+    /// <summary>
+    /// The stack's linger (2 s) with room for a cold, loaded machine: a Debug build of serve beside a CPU
+    /// burner has taken 8.3 s from the signal to its exit (Kestrel's grace, the linger, the reset). What is
+    /// asserted is that nothing waits for a peer: curl's own limit is 60 s, an unended download at 20 KB/s longer.
+    /// </summary>
+    private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(20);
 
     /// <summary>tcp_rmem (min, default, max) for curl in the downloads: what it holds is read before a reset is seen.</summary>
     private const string KernelReceiveBuffer = "4096 16384 32768";
