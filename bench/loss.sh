@@ -4,13 +4,13 @@
 # kernel's own TCP (bench/loss_echo_server.py) per congestion control in --cc, at each loss rate, in
 # the same run (run as root).
 #
-# Topology: the lab of DESIGN.md §3 plus a third namespace for the kernel's server, hung off the same
+# Topology: the lab of docs/articles/design.md §3 plus a third namespace for the kernel's server, hung off the same
 # gateway as the tap, so both servers are one forwarding hop from the client:
 #
 #   stack 10.0.0.102 =tap0=> [NS: 10.0.0.101 tap0 | 10.0.2.1 s0 | 10.0.1.1 r0] --veth-- [NS-far: 10.0.1.2 f0, the client]
 #   kernel 10.0.2.2 e0 [NS-srv] --veth-- s0 ^
 #
-# Loss is one nftables chain in NS's forward hook, where neither sender can see it (DESIGN.md §3):
+# Loss is one nftables chain in NS's forward hook, where neither sender can see it (docs/articles/design.md §3):
 #   iif "r0" numgen random mod 100 < P counter drop     client -> server (tap0 or s0)
 #   oif "r0" numgen random mod 100 < P counter drop     server -> client
 # so both servers cross the same rules with the same P. The table is made anew for every transfer, so

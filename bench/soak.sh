@@ -111,7 +111,7 @@ build_seconds=$((SECONDS - started))
 usrnet lab up --ns "$ns" >/dev/null
 lab_created=1
 
-# dnsmasq: a 2-minute lease (its shortest) renewed at T1 = 10 s, and names under $domain (DESIGN.md §3).
+# dnsmasq: a 2-minute lease (its shortest) renewed at T1 = 10 s, and names under $domain (docs/articles/design.md §3).
 inside "$ns" dnsmasq --conf-file=/dev/null --no-daemon --bind-interfaces --interface=tap0 --except-interface=lo \
   --no-resolv --no-hosts --local=/example.test/ --dhcp-leasefile="$tmp/leases" --pid-file= --log-facility="$tmp/dnsmasq.log" \
   --dhcp-range=10.0.0.150,10.0.0.199,2m --dhcp-option=58,10 --dhcp-option=59,20 "--address=/$domain/$far_ip" 2>"$tmp/dnsmasq.err" &

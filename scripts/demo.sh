@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's demo: the stack meets the kernel's own ping, arping, traceroute and UDP sockets in the
-# lab of DESIGN.md §3, uses its own ping and traceroute to reach a host beyond the gateway, leases an
+# lab of docs/articles/design.md §3, uses its own ping and traceroute to reach a host beyond the gateway, leases an
 # address and resolves names from dnsmasq, and serves and fetches HTTP (Kestrel and HttpClient on the
 # stack, curl and python's http.server on the kernel).
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the lab tests talk to (DESIGN.md §3), and what bench/run.sh needs (a C
+# Installs the Debian packages the lab tests talk to (docs/articles/design.md §3), and what bench/run.sh needs (a C
 # compiler for bench/tcpbench.c, fontconfig and a font for the plot), when any is missing.
 # Idempotent and quiet on success; on failure prints apt's output and exits non-zero.
 set -euo pipefail

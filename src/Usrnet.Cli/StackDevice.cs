@@ -8,7 +8,7 @@ namespace Usrnet.Cli;
 
 /// <summary>
 /// The device a stack command runs on: the TAP of <see cref="StackSettings.TapName"/>, wrapped in the
-/// fault injector and the pcap writer when the options ask for them (DESIGN.md §2: decorators around
+/// fault injector and the pcap writer when the options ask for them (docs/articles/design.md §2: decorators around
 /// any device). Both the synchronous <see cref="StackHost"/> and the commands on
 /// <see cref="Async.NetworkStack"/> (http-get, serve) open it here.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
     private const string SysClassNet = "/sys/class/net";
 
     /// <summary>
-    /// The missing tap, and how to make one without touching the root namespace (DESIGN.md §3): the lab,
+    /// The missing tap, and how to make one without touching the root namespace (docs/articles/design.md §3): the lab,
     /// or a tap inside a namespace of one's own.
     /// </summary>
     internal static string MissingTap(string tapName) =>

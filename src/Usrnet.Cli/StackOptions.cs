@@ -6,7 +6,7 @@ using Usrnet.Wire;
 namespace Usrnet.Cli;
 
 /// <summary>
-/// The options every stack command takes (DESIGN.md §4): which tap and whether with offloads, the stack's own addresses, a pcap
+/// The options every stack command takes (docs/articles/design.md §4): which tap and whether with offloads, the stack's own addresses, a pcap
 /// file and the fault injector. Each command makes its own instance, calls <see cref="AddTo"/>, and in
 /// its action calls <see cref="Read"/>:
 /// <code>

@@ -5,7 +5,7 @@ using Usrnet.Wire;
 namespace Usrnet.Cli;
 
 /// <summary>
-/// What every stack command needs to bring up its own interface (DESIGN.md §4), validated: the values
+/// What every stack command needs to bring up its own interface (docs/articles/design.md §4), validated: the values
 /// are well formed and consistent with each other.
 /// </summary>
 /// <param name="TapName">The TAP device to attach to (in the current network namespace).</param>

@@ -4,7 +4,7 @@ using Usrnet.Cli.Lab;
 namespace Usrnet.LabTests;
 
 /// <summary>
-/// <c>usrnet dig</c> on the lab's tap asks dnsmasq in the near namespace (DESIGN.md §3), and its answers
+/// <c>usrnet dig</c> on the lab's tap asks dnsmasq in the near namespace (docs/articles/design.md §3), and its answers
 /// are compared with Debian's <c>dig</c> asking the same server from the same namespace. Each test has
 /// its own lab and dnsmasq; no <c>usrnet up</c> runs (dig holds the tap).
 /// </summary>

@@ -7,7 +7,7 @@ namespace Usrnet.LabTests;
 /// <summary>
 /// TCP between the far namespace and the stack while the gateway (the near namespace) drops 5% of the
 /// packets it forwards each way: an nftables rule in NS's <em>forward</em> hook, where neither sender
-/// can see the drop (DESIGN.md §3), with a counter per direction to prove it dropped. Kernel client
+/// can see the drop (docs/articles/design.md §3), with a counter per direction to prove it dropped. Kernel client
 /// to <c>usrnet tcp-echo</c> (both directions at once), and <c>usrnet tcp-cat</c> to a kernel server
 /// (one direction after the other). Each transfer must complete, byte-identical, within its deadline;
 /// when one does not, the failure shows how far it got, the stack's counters and the kernel's

@@ -6,7 +6,7 @@ namespace Usrnet.LabTests;
 
 /// <summary>
 /// scripts/malformed.py's 18 kinds of broken frames, sent by the kernel at the tap while <c>usrnet up</c>
-/// runs: the stack counts and drops them, throws nothing, and keeps answering ping (DESIGN.md §2).
+/// runs: the stack counts and drops them, throws nothing, and keeps answering ping (docs/articles/design.md §2).
 /// </summary>
 public sealed class MalformedFramesAreCountedAndDropped(ITestOutputHelper output)
 {

@@ -5,7 +5,7 @@ using Usrnet.Wire;
 
 namespace Usrnet.LabTests;
 
-/// <summary>The stack options every stack command shares (DESIGN.md §4), parsed in-process.</summary>
+/// <summary>The stack options every stack command shares (docs/articles/design.md §4), parsed in-process.</summary>
 public sealed class StackOptionsTests
 {
     [Fact]

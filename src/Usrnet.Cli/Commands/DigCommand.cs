@@ -15,7 +15,7 @@ namespace Usrnet.Cli.Commands;
 /// </summary>
 internal static class DigCommand
 {
-    /// <summary>The types the command asks for (DESIGN.md §4).</summary>
+    /// <summary>The types the command asks for (docs/articles/design.md §4).</summary>
     private static readonly DnsRecordType[] s_types = [DnsRecordType.A, DnsRecordType.AAAA, DnsRecordType.CNAME];
 
     /// <summary>Record types dig knows that this command does not ask for: named in the refusal, not taken as a domain name.</summary>

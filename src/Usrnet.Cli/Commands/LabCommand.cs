@@ -5,7 +5,7 @@ namespace Usrnet.Cli.Commands;
 
 /// <summary>
 /// <c>usrnet lab up [--ns NAME] [--tap NAME]</c> and <c>usrnet lab down [--ns NAME]</c>: create and remove
-/// the namespaces of DESIGN.md §3 (the seed's tap.sh).
+/// the namespaces of docs/articles/design.md §3 (the seed's tap.sh).
 /// </summary>
 internal static class LabCommand
 {

@@ -3,7 +3,7 @@ using Usrnet.Wire;
 namespace Usrnet.Cli.Lab;
 
 /// <summary>
-/// The lab of DESIGN.md §3, the one place that names its namespaces, links and addresses:
+/// The lab of docs/articles/design.md §3, the one place that names its namespaces, links and addresses:
 /// <code>
 /// stack 10.0.0.102 =tap0=> [NS: 10.0.0.101 on tap0, 10.0.1.1 on r0, forwards] --veth--> [NS-far: 10.0.1.2 on f0]
 /// </code>
@@ -99,7 +99,7 @@ public sealed class LabTopology
     /// <summary>True when a namespace of that name exists (as <c>ip netns add</c> records it).</summary>
     public static bool NamespaceExists(string ns) => File.Exists(Path.Combine(NetnsRunDirectory, ns));
 
-    /// <summary>The commands that build the lab, in order (DESIGN.md §3).</summary>
+    /// <summary>The commands that build the lab, in order (docs/articles/design.md §3).</summary>
     public IReadOnlyList<IReadOnlyList<string>> CreateCommands() =>
     [
         ["ip", "netns", "add", Namespace],

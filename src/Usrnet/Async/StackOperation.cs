@@ -10,7 +10,7 @@ namespace Usrnet.Async;
 /// <remarks>
 /// At most one operation of a kind is pending at a time. It is started and completed under the stack's
 /// gate; continuations always run asynchronously (on the thread pool), so completing from the loop thread
-/// never runs user code there (DESIGN.md §2). Cancellation takes the gate, so it cannot race a completion.
+/// never runs user code there (docs/articles/design.md §2). Cancellation takes the gate, so it cannot race a completion.
 /// </remarks>
 internal sealed class StackOperation<T> : IValueTaskSource<T>, IValueTaskSource
 {

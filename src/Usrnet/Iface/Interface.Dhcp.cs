@@ -6,7 +6,7 @@ public sealed partial class Interface
 {
     /// <summary>
     /// The owner's side of a <see cref="DhcpClient"/> event (the client never changes the interface itself,
-    /// DESIGN.md §2): a new or renewed lease sets the address (announced with gratuitous ARP when it is new)
+    /// docs/articles/design.md §2): a new or renewed lease sets the address (announced with gratuitous ARP when it is new)
     /// and the gateway; a lost lease removes both, so traffic stops using the address. Other events
     /// change nothing here.
     /// </summary>

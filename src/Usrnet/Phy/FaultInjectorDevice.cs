@@ -13,7 +13,7 @@ namespace Usrnet.Phy;
 /// </para>
 /// <para>
 /// A dropped or rate-limited transmit still returns true: loss on a real path is invisible to the sender,
-/// and a stack told "not sent" would simply send again (see DESIGN.md §3).
+/// and a stack told "not sent" would simply send again (see docs/articles/design.md §3).
 /// </para>
 /// <para>
 /// Ownership: the injector owns the inner device and every frame it holds, and disposes them.

@@ -1,7 +1,7 @@
 namespace Usrnet.LabTests;
 
 /// <summary>
-/// dnsmasq as the lab's DHCP and DNS server, on the near namespace's tap (DESIGN.md §3). The command
+/// dnsmasq as the lab's DHCP and DNS server, on the near namespace's tap (docs/articles/design.md §3). The command
 /// line never lets it reach a resolver outside the lab (<c>--no-resolv</c>), answers NXDOMAIN rather
 /// than REFUSED for unknown names under <see cref="Domain"/> (<c>--local</c>), and keeps its lease file
 /// in a directory of its own that is removed with it.

@@ -5,7 +5,7 @@ using Usrnet.Cli.Lab;
 namespace Usrnet.LabTests;
 
 /// <summary>
-/// One lab of DESIGN.md §3 for one test, under namespace names no other lab uses (xunit runs test
+/// One lab of docs/articles/design.md §3 for one test, under namespace names no other lab uses (xunit runs test
 /// classes in parallel, and only one process can hold a tap). Built by the same
 /// <see cref="LabTopology.Create"/> as <c>usrnet lab up</c>; disposing stops every process the lab
 /// started and deletes both namespaces, also when the test failed.

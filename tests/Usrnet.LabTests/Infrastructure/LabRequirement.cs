@@ -7,7 +7,7 @@ namespace Usrnet.LabTests;
 /// <summary>
 /// What a lab test needs from the machine: root, <c>/dev/net/tun</c>, <c>ip</c>, and any peer tool it
 /// names. Outside CI a test whose needs are not met is skipped with the reason (by <see cref="LabFactAttribute"/>)
-/// or returns early after writing it (<see cref="Check"/>); with <c>CI=true</c> it fails (DESIGN.md §5).
+/// or returns early after writing it (<see cref="Check"/>); with <c>CI=true</c> it fails (docs/articles/design.md §5).
 /// </summary>
 public static class LabRequirement
 {

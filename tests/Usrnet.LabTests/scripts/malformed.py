@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Sends malformed Ethernet frames at the stack, to check that it counts and drops them and keeps
-answering (DESIGN.md §2: malformed input is counted and dropped, never thrown).
+answering (docs/articles/design.md §2: malformed input is counted and dropped, never thrown).
 
 Run inside the lab's near namespace with Debian's python (it has python3-scapy):
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Sends broken DHCP replies at a stack whose DHCP client is looking for a lease, to check that it
-counts and drops them and still gets a lease from a real server afterwards (DESIGN.md §2: malformed
+counts and drops them and still gets a lease from a real server afterwards (docs/articles/design.md §2: malformed
 input is counted and dropped, never thrown).
 
 Every datagram is a well-formed Ethernet/IPv4/UDP broadcast from port 67 to port 68 (so it reaches the

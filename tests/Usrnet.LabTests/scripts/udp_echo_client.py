@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A UDP echo client that counts datagrams (socat and nc send one datagram per read, so they
-cannot: DESIGN.md §3). Sends COUNT datagrams to ADDR PORT one at a time, waits for each echo,
+cannot: docs/articles/design.md §3). Sends COUNT datagrams to ADDR PORT one at a time, waits for each echo,
 prints one line per reply, and exits 1 if a reply is missing or differs from what was sent.
 The socket is connected, so only replies from ADDR PORT count, and an ICMP port unreachable is
 reported as such instead of a timeout.

@@ -3,7 +3,7 @@ using static Usrnet.Tests.Dhcp.DhcpFixtures;
 
 namespace Usrnet.Tests.Dhcp;
 
-/// <summary>Malformed DHCP messages are refused, never thrown (DESIGN.md §2), whatever their bytes.</summary>
+/// <summary>Malformed DHCP messages are refused, never thrown (docs/articles/design.md §2), whatever their bytes.</summary>
 public sealed class DhcpFuzzTests
 {
     private static readonly string[] s_fixtures =

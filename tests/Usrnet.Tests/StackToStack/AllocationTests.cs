@@ -6,7 +6,7 @@ using Usrnet.Wire;
 namespace Usrnet.Tests.StackToStack;
 
 /// <summary>
-/// DESIGN.md §2 "Memory": no allocation per packet in steady state. Two stacks are driven on this
+/// docs/articles/design.md §2 "Memory": no allocation per packet in steady state. Two stacks are driven on this
 /// thread, so <see cref="GC.GetAllocatedBytesForCurrentThread"/> sees everything they allocate.
 /// </summary>
 [Collection(AllocationMeasuringCollection.Name)]

@@ -4,7 +4,7 @@ using Usrnet.Wire;
 namespace Usrnet.Tests.Wire;
 
 /// <summary>
-/// Malformed input is counted and dropped, never thrown (DESIGN.md §2): every parser and every accessor
+/// Malformed input is counted and dropped, never thrown (docs/articles/design.md §2): every parser and every accessor
 /// of a view it returns must survive any bytes at all.
 /// </summary>
 public sealed class ParserFuzzTests

@@ -4,7 +4,7 @@ using static Usrnet.Tests.Wire.PacketFixtures;
 namespace Usrnet.Tests.Wire;
 
 /// <summary>
-/// Malformed input is counted and dropped, never thrown (DESIGN.md §2): the TCP parsers and every
+/// Malformed input is counted and dropped, never thrown (docs/articles/design.md §2): the TCP parsers and every
 /// accessor of a view they return must survive any bytes at all, and whatever parses writes back to
 /// something that parses the same.
 /// </summary>
