@@ -10,7 +10,7 @@ namespace Usrnet.Iface;
 /// The rate limit defaults to Linux's <c>icmp_msgs_per_sec</c> = 1000 and <c>icmp_msgs_burst</c> = 50.
 /// Never reads a clock: refills from the <c>now</c> it is given.
 /// </remarks>
-public sealed class IcmpErrorPolicy
+internal sealed class IcmpErrorPolicy
 {
     private readonly double _tokensPerMicrosecond;
     private readonly int _burst;

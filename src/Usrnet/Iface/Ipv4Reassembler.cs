@@ -16,7 +16,7 @@ namespace Usrnet.Iface;
 /// Ownership: the payload arrays are rented from <see cref="ArrayPool{T}"/> and returned when a datagram
 /// completes, times out or is dropped; a completed datagram is handed out as a new <see cref="PacketBuffer"/>.
 /// </remarks>
-public sealed class Ipv4Reassembler
+internal sealed class Ipv4Reassembler
 {
     /// <summary>Result of <see cref="Add"/>.</summary>
     public enum Outcome
@@ -301,4 +301,4 @@ public sealed class Ipv4Reassembler
 
 /// <summary>Receives the quoted header of a datagram whose reassembly timed out.</summary>
 /// <param name="quotedHeaderAndData">The first fragment's IPv4 header and up to 8 data bytes.</param>
-public delegate void ReassemblyTimeoutHandler(ReadOnlySpan<byte> quotedHeaderAndData);
+internal delegate void ReassemblyTimeoutHandler(ReadOnlySpan<byte> quotedHeaderAndData);

@@ -17,7 +17,7 @@ namespace Usrnet.Storage;
 /// Ranges are also what a receiver reports in SACK blocks (RFC 2018 §4); enumerate them in offset order.
 /// Not thread-safe: owned by one socket, which is owned by the interface's poll thread.
 /// </remarks>
-public sealed class Assembler
+internal sealed class Assembler
 {
     /// <summary>Default bound on the number of ranges.</summary>
     public const int DefaultMaxRanges = 32;

@@ -13,7 +13,7 @@ namespace Usrnet.Storage;
 /// Not thread-safe: owned by one socket, which is owned by the interface's poll thread.
 /// </remarks>
 /// <typeparam name="TMetadata">What travels with each packet (an endpoint, a TTL...).</typeparam>
-public sealed class PacketQueue<TMetadata>
+internal sealed class PacketQueue<TMetadata>
 {
     private readonly Entry[] _entries;
     private readonly byte[] _payload;

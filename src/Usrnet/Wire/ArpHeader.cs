@@ -6,7 +6,7 @@ namespace Usrnet.Wire;
 /// <param name="SenderProtocolAddress">Sender IPv4 address.</param>
 /// <param name="TargetHardwareAddress">Target MAC (zero in a request).</param>
 /// <param name="TargetProtocolAddress">Target IPv4 address.</param>
-public readonly record struct ArpHeader(
+internal readonly record struct ArpHeader(
     ArpOperation Operation,
     EthernetAddress SenderHardwareAddress,
     Ipv4Address SenderProtocolAddress,

@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>ARP opcodes (RFC 826).</summary>
-public enum ArpOperation : ushort
+internal enum ArpOperation : ushort
 {
     /// <summary>ares_op$REQUEST.</summary>
     Request = 1,

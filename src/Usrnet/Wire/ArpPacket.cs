@@ -15,7 +15,7 @@ namespace Usrnet.Wire;
 /// +-----------------------------+-------------------------+
 /// </code>
 /// </remarks>
-public ref struct ArpPacket
+internal ref struct ArpPacket
 {
     /// <summary>Length of an Ethernet/IPv4 ARP packet.</summary>
     public const int Length = 28;

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Usrnet.Wire;
 
 /// <summary>The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement sum.</summary>
-public static class Checksum
+internal static class Checksum
 {
     /// <summary>
     /// Vectors summed into one set of 32-bit lanes before they are folded: each lane takes one 16-bit

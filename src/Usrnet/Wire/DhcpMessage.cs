@@ -19,7 +19,7 @@ namespace Usrnet.Wire;
 /// 61, 57, 12, 55, 56), then END, and pads a message to <see cref="DhcpPacket.MinClientLength"/>.</para>
 /// <para>Equality compares the list options element by element.</para>
 /// </remarks>
-public readonly record struct DhcpMessage
+internal readonly record struct DhcpMessage
 {
     /// <summary>op.</summary>
     public DhcpOperation Operation { get; init; }

@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The DHCP message types of option 53 (RFC 2132 §9.6, RFC 2131 §3).</summary>
-public enum DhcpMessageType : byte
+internal enum DhcpMessageType : byte
 {
     /// <summary>DHCPDISCOVER: a client looks for servers.</summary>
     Discover = 1,

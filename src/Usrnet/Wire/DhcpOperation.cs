@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The BOOTP <c>op</c> field of a DHCP message (RFC 2131 §2, RFC 951).</summary>
-public enum DhcpOperation : byte
+internal enum DhcpOperation : byte
 {
     /// <summary>BOOTREQUEST: a message from a client to a server.</summary>
     BootRequest = 1,

@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The DHCP option codes this stack reads or writes (RFC 2132; IANA "BOOTP Vendor Extensions and DHCP Options").</summary>
-public enum DhcpOptionCode : byte
+internal enum DhcpOptionCode : byte
 {
     /// <summary>Pad (RFC 2132 §3.1): one byte, no length; aligns what follows.</summary>
     Pad = 0,

@@ -9,7 +9,7 @@ namespace Usrnet.Wire;
 /// while (reader.TryReadNext(out DhcpOptionCode code, out ReadOnlySpan&lt;byte&gt; data)) { ... }
 /// </code>
 /// </summary>
-public ref struct DhcpOptionReader
+internal ref struct DhcpOptionReader
 {
     private readonly ReadOnlySpan<byte> _area;
     private int _offset;

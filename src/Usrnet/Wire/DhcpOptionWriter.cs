@@ -6,7 +6,7 @@ namespace Usrnet.Wire;
 /// Appends options (RFC 2132 §2: code, length, data) to the options area of a DHCP message, then END.
 /// Options longer than 255 bytes would need RFC 3396's splitting, which this stack never sends.
 /// </summary>
-public ref struct DhcpOptionWriter
+internal ref struct DhcpOptionWriter
 {
     private readonly Span<byte> _area;
 

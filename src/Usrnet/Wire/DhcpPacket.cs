@@ -37,7 +37,7 @@ namespace Usrnet.Wire;
 /// +---------------------------------------------------------------+
 /// </code>
 /// </remarks>
-public ref struct DhcpPacket
+internal ref struct DhcpPacket
 {
     /// <summary>Length of the fixed fields and the magic cookie: where the options begin.</summary>
     public const int OptionsOffset = 240;

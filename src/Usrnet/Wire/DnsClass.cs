@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The CLASS (and QCLASS) of a DNS resource record (RFC 1035 §3.2.4, §3.2.5).</summary>
-public enum DnsClass : ushort
+internal enum DnsClass : ushort
 {
     /// <summary>IN, the Internet.</summary>
     Internet = 1,

@@ -32,7 +32,7 @@ namespace Usrnet.Wire;
 /// <param name="AnswerCount">ANCOUNT: records in the answer section.</param>
 /// <param name="AuthorityCount">NSCOUNT: records in the authority section.</param>
 /// <param name="AdditionalCount">ARCOUNT: records in the additional section.</param>
-public readonly record struct DnsHeader(
+internal readonly record struct DnsHeader(
     ushort Id,
     bool IsResponse,
     DnsOpcode Opcode,

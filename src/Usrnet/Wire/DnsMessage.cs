@@ -24,7 +24,7 @@ namespace Usrnet.Wire;
 /// Parsing allocates nothing and never throws: a message whose counts promise more than its bytes
 /// hold, or whose names or RDATA are malformed, is refused as a whole.
 /// </remarks>
-public readonly ref struct DnsMessage
+internal readonly ref struct DnsMessage
 {
     /// <summary>Largest message over UDP without EDNS (RFC 1035 §2.3.4, §4.2.1); longer answers come truncated.</summary>
     public const int MaxUdpLength = 512;

@@ -15,7 +15,7 @@ namespace Usrnet.Wire;
 /// be longer than 63 octets, the whole name not longer than 255, and the reserved label types
 /// 01 and 10 (RFC 6891 §5) are refused. Every failure is a false return, never an exception.</para>
 /// </remarks>
-public static class DnsName
+internal static class DnsName
 {
     /// <summary>Longest name on the wire, length octets and root label included (RFC 1035 §2.3.4).</summary>
     public const int MaxLength = 255;

@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The OPCODE of a DNS message header (RFC 1035 §4.1.1; IANA DNS parameters).</summary>
-public enum DnsOpcode : byte
+internal enum DnsOpcode : byte
 {
     /// <summary>QUERY, a standard query.</summary>
     Query = 0,

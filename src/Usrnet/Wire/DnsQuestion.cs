@@ -14,7 +14,7 @@ namespace Usrnet.Wire;
 /// +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
 /// </code>
 /// </remarks>
-public readonly ref struct DnsQuestion
+internal readonly ref struct DnsQuestion
 {
     /// <summary>Length of QTYPE and QCLASS.</summary>
     public const int FixedLength = 4;

@@ -23,7 +23,7 @@ namespace Usrnet.Wire;
 /// </code>
 /// Records of other types are kept as raw <see cref="Data"/>.
 /// </remarks>
-public readonly ref struct DnsResourceRecord
+internal readonly ref struct DnsResourceRecord
 {
     /// <summary>Length of TYPE, CLASS, TTL and RDLENGTH.</summary>
     public const int FixedLength = 10;

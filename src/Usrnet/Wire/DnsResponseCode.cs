@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The RCODE of a DNS message header (RFC 1035 §4.1.1).</summary>
-public enum DnsResponseCode : byte
+internal enum DnsResponseCode : byte
 {
     /// <summary>NOERROR: no error condition.</summary>
     NoError = 0,

@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>The section of a DNS message a resource record came from (RFC 1035 §4.1).</summary>
-public enum DnsSection : byte
+internal enum DnsSection : byte
 {
     /// <summary>Records that answer the question.</summary>
     Answer,

@@ -6,7 +6,7 @@ namespace Usrnet.Wire;
 /// DNS over TCP (RFC 1035 §4.2.2, RFC 7766 §8): each message is preceded by a two-octet length field, in
 /// network order, that does not count itself.
 /// </summary>
-public static class DnsTcpFraming
+internal static class DnsTcpFraming
 {
     /// <summary>Length of the length field.</summary>
     public const int PrefixLength = 2;

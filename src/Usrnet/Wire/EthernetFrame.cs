@@ -15,7 +15,7 @@ namespace Usrnet.Wire;
 /// +-----------------------+-----------------------+-----------+--------
 /// </code>
 /// </remarks>
-public ref struct EthernetFrame
+internal ref struct EthernetFrame
 {
     /// <summary>Length of the header.</summary>
     public const int HeaderLength = 14;

@@ -4,7 +4,7 @@ namespace Usrnet.Wire;
 /// <param name="Destination">Destination MAC address.</param>
 /// <param name="Source">Source MAC address.</param>
 /// <param name="EtherType">Protocol of the payload.</param>
-public readonly record struct EthernetHeader(EthernetAddress Destination, EthernetAddress Source, EtherType EtherType)
+internal readonly record struct EthernetHeader(EthernetAddress Destination, EthernetAddress Source, EtherType EtherType)
 {
     /// <summary>Length of the header on the wire.</summary>
     public const int Length = EthernetFrame.HeaderLength;

@@ -20,7 +20,7 @@ namespace Usrnet.Wire;
 /// <param name="Type">Message type.</param>
 /// <param name="Code">Code within the type.</param>
 /// <param name="RestOfHeader">Bytes 4..7 as a big-endian number.</param>
-public readonly record struct IcmpV4Message(IcmpV4Type Type, byte Code, uint RestOfHeader)
+internal readonly record struct IcmpV4Message(IcmpV4Type Type, byte Code, uint RestOfHeader)
 {
     /// <summary>Length of the fixed header.</summary>
     public const int HeaderLength = 8;

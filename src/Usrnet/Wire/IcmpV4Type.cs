@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>ICMPv4 message types (RFC 792) the stack handles.</summary>
-public enum IcmpV4Type : byte
+internal enum IcmpV4Type : byte
 {
     /// <summary>Echo reply.</summary>
     EchoReply = 0,

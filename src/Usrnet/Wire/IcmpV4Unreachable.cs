@@ -1,7 +1,7 @@
 namespace Usrnet.Wire;
 
 /// <summary>Codes of ICMPv4 destination unreachable (RFC 792; RFC 1122 §3.2.2.1; RFC 1191).</summary>
-public enum IcmpV4Unreachable : byte
+internal enum IcmpV4Unreachable : byte
 {
     /// <summary>Net unreachable.</summary>
     Net = 0,

@@ -8,7 +8,7 @@ namespace Usrnet.Wire;
 /// <param name="Protocol">Protocol of the payload.</param>
 /// <param name="PayloadLength">Bytes after the header.</param>
 /// <param name="TimeToLive">Time to live.</param>
-public readonly record struct Ipv4Header(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, int PayloadLength, byte TimeToLive = Ipv4Header.DefaultTimeToLive)
+internal readonly record struct Ipv4Header(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, int PayloadLength, byte TimeToLive = Ipv4Header.DefaultTimeToLive)
 {
     /// <summary>Length of the header this stack writes (no options).</summary>
     public const int Length = Ipv4Packet.MinHeaderLength;

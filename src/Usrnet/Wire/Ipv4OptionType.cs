@@ -4,7 +4,7 @@ namespace Usrnet.Wire;
 /// IPv4 option types the stack recognises (RFC 791 §3.1; IANA "IP Option Numbers"): the whole type
 /// octet, copied flag, class and number together.
 /// </summary>
-public enum Ipv4OptionType : byte
+internal enum Ipv4OptionType : byte
 {
     /// <summary>End of option list: the options stop here (RFC 791 §3.1).</summary>
     EndOfOptionList = 0,

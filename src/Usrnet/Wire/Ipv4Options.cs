@@ -4,7 +4,7 @@ namespace Usrnet.Wire;
 /// Walks the options of an IPv4 header (RFC 791 §3.1). Two forms: a single type octet (end of list,
 /// no operation), or a type octet, a length octet counting both, and length − 2 octets of data.
 /// </summary>
-public static class Ipv4Options
+internal static class Ipv4Options
 {
     /// <summary>Smallest length of an option in the type-length-data form: its type and length octets.</summary>
     private const int MinMultiOctetLength = 2;

@@ -25,7 +25,7 @@ namespace Usrnet.Wire;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-public ref struct Ipv4Packet
+internal ref struct Ipv4Packet
 {
     /// <summary>Length of a header without options.</summary>
     public const int MinHeaderLength = 20;

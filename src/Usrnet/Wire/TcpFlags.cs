@@ -4,7 +4,7 @@ namespace Usrnet.Wire;
 /// The control bits of a TCP header: the 14th octet (RFC 9293 §3.1; ECE and CWR from RFC 3168 §6.1).
 /// </summary>
 [Flags]
-public enum TcpFlags : byte
+internal enum TcpFlags : byte
 {
     /// <summary>No bits set.</summary>
     None = 0,

@@ -9,7 +9,7 @@ namespace Usrnet.Wire;
 /// <param name="AcknowledgmentNumber">Acknowledgment number (SEG.ACK); significant only with ACK.</param>
 /// <param name="Flags">Control bits.</param>
 /// <param name="WindowSize">Window as on the wire, before scaling (SEG.WND).</param>
-public readonly record struct TcpHeader(ushort SourcePort, ushort DestinationPort, TcpSeqNumber SequenceNumber, TcpSeqNumber AcknowledgmentNumber, TcpFlags Flags, ushort WindowSize)
+internal readonly record struct TcpHeader(ushort SourcePort, ushort DestinationPort, TcpSeqNumber SequenceNumber, TcpSeqNumber AcknowledgmentNumber, TcpFlags Flags, ushort WindowSize)
 {
     /// <summary>Largest segment: the pseudo-header carries the TCP length in 16 bits (RFC 9293 §3.1).</summary>
     public const int MaxSegmentLength = ushort.MaxValue;

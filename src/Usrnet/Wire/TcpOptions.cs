@@ -22,7 +22,7 @@ namespace Usrnet.Wire;
 /// leave the rest out (RFC 2018 §3: at most three blocks next to timestamps, four without); see
 /// <see cref="MaxSackBlocks"/> and <see cref="WrittenSackBlockCount"/>.
 /// </remarks>
-public readonly record struct TcpOptions
+internal readonly record struct TcpOptions
 {
     /// <summary>Most bytes of options in a header: a 60-byte header less the fixed 20 (RFC 9293 §3.1).</summary>
     public const int MaxLength = TcpSegment.MaxHeaderLength - TcpSegment.MinHeaderLength;

@@ -6,7 +6,7 @@ namespace Usrnet.Wire;
 /// </summary>
 /// <param name="Left">Left edge: the first sequence number of the block.</param>
 /// <param name="Right">Right edge: the sequence number just after the last byte of the block.</param>
-public readonly record struct TcpSackBlock(TcpSeqNumber Left, TcpSeqNumber Right)
+internal readonly record struct TcpSackBlock(TcpSeqNumber Left, TcpSeqNumber Right)
 {
     /// <summary>Length of a block on the wire: two 32-bit edges.</summary>
     public const int WireLength = 8;

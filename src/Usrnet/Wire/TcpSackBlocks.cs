@@ -13,7 +13,7 @@ namespace Usrnet.Wire;
 /// (<see cref="TcpOptions.Length"/>).
 /// </remarks>
 [CollectionBuilder(typeof(TcpSackBlocks), nameof(Create))]
-public readonly record struct TcpSackBlocks
+internal readonly record struct TcpSackBlocks
 {
     /// <summary>
     /// Most blocks one option can carry: 2 + 4 × 8 = 34 bytes fits the 40 bytes of TCP options, a fifth

@@ -32,7 +32,7 @@ namespace Usrnet.Wire;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-public ref struct TcpSegment
+internal ref struct TcpSegment
 {
     /// <summary>Length of a header without options (data offset 5).</summary>
     public const int MinHeaderLength = 20;

@@ -12,7 +12,7 @@ namespace Usrnet.Wire;
 /// 2^30 bytes (RFC 7323 §2.3). For the same reason the type does not implement <see cref="IComparable{T}"/>.
 /// </remarks>
 /// <param name="Value">The number as carried in the header.</param>
-public readonly record struct TcpSeqNumber(uint Value)
+internal readonly record struct TcpSeqNumber(uint Value)
 {
     /// <summary>The number <paramref name="count"/> bytes after <paramref name="sequence"/> (before it, when negative), modulo 2^32.</summary>
     public static TcpSeqNumber operator +(TcpSeqNumber sequence, int count) => new(unchecked(sequence.Value + (uint)count));

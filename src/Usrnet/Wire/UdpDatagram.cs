@@ -15,7 +15,7 @@ namespace Usrnet.Wire;
 /// |   data ...
 /// </code>
 /// </remarks>
-public ref struct UdpDatagram
+internal ref struct UdpDatagram
 {
     /// <summary>Length of the header.</summary>
     public const int HeaderLength = 8;

@@ -5,7 +5,7 @@ namespace Usrnet.Wire;
 /// <summary>The fields of a UDP header (RFC 768).</summary>
 /// <param name="SourcePort">Source port.</param>
 /// <param name="DestinationPort">Destination port.</param>
-public readonly record struct UdpHeader(ushort SourcePort, ushort DestinationPort)
+internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationPort)
 {
     /// <summary>Length of the header.</summary>
     public const int Length = UdpDatagram.HeaderLength;

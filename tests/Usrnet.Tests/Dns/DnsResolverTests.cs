@@ -295,12 +295,14 @@ public sealed class DnsResolverTests
     }
 
     [Theory]
-    [InlineData(DnsResponseCode.ServerFailure, DnsError.ServerFailure)]
-    [InlineData(DnsResponseCode.Refused, DnsError.Refused)]
-    [InlineData(DnsResponseCode.NotImplemented, DnsError.NotImplemented)]
-    [InlineData(DnsResponseCode.FormatError, DnsError.FormatError)]
-    public void ErrorCodeFromEveryServerIsTheQuerysError(DnsResponseCode code, DnsError error)
+    [InlineData((byte)DnsResponseCode.ServerFailure, DnsError.ServerFailure)]
+    [InlineData((byte)DnsResponseCode.Refused, DnsError.Refused)]
+    [InlineData((byte)DnsResponseCode.NotImplemented, DnsError.NotImplemented)]
+    [InlineData((byte)DnsResponseCode.FormatError, DnsError.FormatError)]
+    public void ErrorCodeFromEveryServerIsTheQuerysError(byte responseCode, DnsError error)
     {
+        // The code as a byte: the enum is internal and a test method's parameters must be public.
+        DnsResponseCode code = (DnsResponseCode)responseCode;
         DnsSocketHarness net = new(new DnsResolverOptions { Attempts = 5 });
         net.Resolver.Servers = [Server1, Server2];
         DnsQuery query = net.Start("www.example.test");

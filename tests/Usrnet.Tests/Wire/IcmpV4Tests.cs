@@ -132,15 +132,16 @@ public sealed class IcmpV4Tests
     }
 
     [Theory]
-    [InlineData(IcmpV4Type.EchoReply, false)]
-    [InlineData(IcmpV4Type.EchoRequest, false)]
-    [InlineData(IcmpV4Type.Redirect, false)]
-    [InlineData(IcmpV4Type.DestinationUnreachable, true)]
-    [InlineData(IcmpV4Type.TimeExceeded, true)]
-    [InlineData(IcmpV4Type.ParameterProblem, true)]
-    public void IcmpIsErrorFollowsRfc1122(IcmpV4Type type, bool isError)
+    [InlineData((byte)IcmpV4Type.EchoReply, false)]
+    [InlineData((byte)IcmpV4Type.EchoRequest, false)]
+    [InlineData((byte)IcmpV4Type.Redirect, false)]
+    [InlineData((byte)IcmpV4Type.DestinationUnreachable, true)]
+    [InlineData((byte)IcmpV4Type.TimeExceeded, true)]
+    [InlineData((byte)IcmpV4Type.ParameterProblem, true)]
+    public void IcmpIsErrorFollowsRfc1122(byte type, bool isError)
     {
-        Assert.Equal(isError, new IcmpV4Message(type, 0, 0).IsError);
+        // The type as a byte: the enum is internal and a test method's parameters must be public.
+        Assert.Equal(isError, new IcmpV4Message((IcmpV4Type)type, 0, 0).IsError);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Usrnet.Sockets.Dns;
 /// Bounded: at most <see cref="Capacity"/> entries; a new entry first evicts expired ones, then the one
 /// that would expire first. Not thread-safe: owned by the resolver's poll thread.
 /// </remarks>
-public sealed class DnsCache
+internal sealed class DnsCache
 {
     private readonly Dictionary<(string Name, DnsRecordType Type), Entry> _entries = [];
     private readonly DnsResolverOptions _options;

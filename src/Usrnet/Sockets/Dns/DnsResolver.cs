@@ -62,7 +62,7 @@ public sealed class DnsResolver
     public DnsResolverOptions Options { get; }
 
     /// <summary>The answers kept for reuse.</summary>
-    public DnsCache Cache { get; }
+    internal DnsCache Cache { get; }
 
     /// <summary>What was sent, received and dropped.</summary>
     public DnsResolverCounters Counters { get; } = new();
