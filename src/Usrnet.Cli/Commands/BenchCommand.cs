@@ -230,7 +230,7 @@ internal static class BenchCommand
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
         double seconds = clock.Elapsed.TotalSeconds;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{received} bytes in {seconds:F3} s: {received * 8 / seconds / 1e9:F3} Gbps (two stacks, one thread, {BenchLinkOptions.Describe(link)}); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes"));
+            $"{received} bytes in {seconds:F3} s: {received * 8 / seconds / 1e9:F3} Gbps (two stacks, one thread, {BenchLinkOptions.Describe(link)}); retransmissions {sender.Statistics.Retransmissions}, allocated {allocated} bytes, receive buffer grown to {receiver.Statistics.ReceiveBufferSize}"));
         output.Flush();
         sender.Dispose();
         receiver.Dispose();

@@ -13,12 +13,19 @@ public sealed class RingBufferTests
         return bytes;
     }
 
-    /// <summary>A ring of <paramref name="capacity"/> whose read position has moved to <paramref name="readAt"/>.</summary>
+    /// <summary>
+    /// An empty ring of <paramref name="capacity"/> whose read position has moved to <paramref name="readAt"/>
+    /// in an array of its capacity. One byte is held written ahead, as an out-of-order segment would be,
+    /// so that draining the rest does not give the array back (which moves the read position to 0);
+    /// the next write at offset 0 overwrites it.
+    /// </summary>
     private static RingBuffer RingStartingAt(int capacity, int readAt)
     {
         var ring = new RingBuffer(capacity);
         ring.Enqueue(new byte[readAt]);
+        ring.WriteUnallocated(0, [0xEE]);
         ring.DequeueAllocated(readAt);
+        Assert.Equal(capacity, ring.StorageLength);
         return ring;
     }
 
@@ -33,9 +40,99 @@ public sealed class RingBufferTests
         Assert.Equal(capacity, ring.Capacity);
         Assert.Equal(capacity, ring.Free);
         Assert.InRange(constructed, 0, 1024);
+        Assert.Equal(0, ring.StorageLength);
         Assert.Equal(1, ring.Enqueue([42]));
+        Assert.Equal(RingBuffer.MinStorageLength, ring.StorageLength);
         Assert.Equal(new byte[] { 42 }, DequeueAll(ring));
+        Assert.Equal(0, ring.StorageLength);
         ring.Release();
+    }
+
+    [Fact]
+    public void ARingGrowsItsStorageByDoublingAndKeepsItsBytesInOrderAcrossTheWrap()
+    {
+        var ring = new RingBuffer(100_000);
+        ring.Enqueue(Range(0, 1500));
+        Assert.Equal(2048, ring.StorageLength);
+        byte[] front = new byte[1000];
+        ring.Dequeue(front);                    // the read position is now 1000 of 2048
+        ring.Enqueue(Range(1500, 1400));        // 1000 .. 2047, then 0 .. 851: wrapped
+        Assert.Equal(2048, ring.StorageLength);
+        Assert.Equal(1048, ring.GetReadableSpan().Length);
+
+        ring.Enqueue(Range(2900, 3000));        // 4900 held: 8192, the wrapped bytes moved to the start in order
+
+        Assert.Equal(8192, ring.StorageLength);
+        Assert.Equal(4900, ring.GetReadableSpan().Length);
+        Assert.Equal(Range(1000, 4900), DequeueAll(ring));
+        Assert.Equal(0, ring.StorageLength);
+    }
+
+    [Fact]
+    public void ARingKeepsBytesWrittenAheadWhileItGrowsAndUntilTheyAreRead()
+    {
+        // A receive ring: in-order data, then a segment beyond a hole that needs more than the array.
+        var ring = new RingBuffer(65536);
+        ring.Enqueue(Range(0, 100));
+        Assert.Equal(3000, ring.WriteUnallocated(1900, Range(2000, 3000)));
+        Assert.Equal(8192, ring.StorageLength);
+        Assert.Equal(Range(0, 100), DequeueAll(ring));
+        Assert.Equal(8192, ring.StorageLength); // nothing readable, but the segment is still held
+
+        Assert.Equal(1900, ring.WriteUnallocated(0, Range(100, 1900))); // the hole fills
+        ring.EnqueueUnallocated(4900);
+
+        Assert.Equal(Range(100, 4900), DequeueAll(ring));
+        Assert.Equal(0, ring.StorageLength);
+    }
+
+    [Fact]
+    public void AnEmptiedRingGivesItsArrayBackAndItsNextFillStartsAtTheSizeTheLastOneReached()
+    {
+        var ring = new RingBuffer(1 << 20);
+        for (int i = 0; i < 10; i++)
+        {
+            ring.Enqueue(Range(i, 10_000));
+        }
+        Assert.Equal(131_072, ring.StorageLength);
+        DequeueAll(ring);
+        Assert.Equal(0, ring.StorageLength);
+
+        // A bulk transfer filling and draining its ring takes one array of the size it needs each time...
+        ring.Enqueue(Range(0, 10));
+        Assert.Equal(131_072, ring.StorageLength);
+        DequeueAll(ring);
+        // ...and a connection whose fills got small goes back to the smallest.
+        ring.Enqueue(Range(0, 10));
+        Assert.Equal(RingBuffer.MinStorageLength, ring.StorageLength);
+        DequeueAll(ring);
+        Assert.Equal(0, ring.StorageLength);
+    }
+
+    [Fact]
+    public void GrowingTheCapacityAddsFreeSpaceButNoMemoryAndNeverLowersIt()
+    {
+        var ring = new RingBuffer(1000, 5000);
+        ring.Enqueue(Range(0, 600));
+
+        ring.GrowCapacity(3000);
+        Assert.Equal(3000, ring.Capacity);
+        Assert.Equal(2400, ring.Free);
+        Assert.Equal(1000, ring.StorageLength); // the array of the 1000-byte ring, not yet grown
+        ring.GrowCapacity(2000);
+        Assert.Equal(3000, ring.Capacity);
+        ring.GrowCapacity(1 << 20);
+        Assert.Equal(5000, ring.Capacity);
+
+        Assert.Equal(4400, ring.Enqueue(Range(0, 9999)));
+        Assert.Equal(5000, ring.StorageLength);
+        Assert.True(ring.IsFull);
+
+        ring.Reset(1000);
+        Assert.Equal(1000, ring.Capacity);
+        Assert.Equal(0, ring.StorageLength);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ring.Reset(5001));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RingBuffer(10, 9));
     }
 
     [Fact]
@@ -291,89 +388,129 @@ public sealed class RingBufferTests
         var random = new Random(1337);
         foreach (int capacity in new[] { 1, 2, 3, 7, 10, 16, 31, 64, 100 })
         {
-            var ring = new RingBuffer(capacity);
-            var model = new Model(capacity);
-            byte next = 0;
-            for (int step = 0; step < 20_000; step++)
+            AgreeWithTheModel(random, new RingBuffer(capacity), steps: 20_000, maxWrite: capacity + 3);
+        }
+    }
+
+    [Fact]
+    public void RingBufferAgreesWithAReferenceModelWhileItsStorageGrowsAndIsGivenBack()
+    {
+        // Rings larger than the smallest array, with writes of up to a third of them: the storage grows
+        // (doubling, with wrapped and written-ahead bytes held), is given back when empty, and the
+        // capacity itself is raised now and then (case 8), as TCP's autotuning does.
+        var random = new Random(4242);
+        foreach ((int capacity, int max) in new[] { (5000, 5000), (3000, 40_000), (RingBuffer.MinStorageLength + 1, 70_000) })
+        {
+            AgreeWithTheModel(random, new RingBuffer(capacity, max), steps: 3000, maxWrite: max / 3);
+        }
+    }
+
+    private static void AgreeWithTheModel(Random random, RingBuffer ring, int steps, int maxWrite)
+    {
+        var model = new Model(ring.Capacity);
+        byte next = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            int capacity = ring.Capacity;
+            int size = random.Next(maxWrite);
+            byte[] data = new byte[size];
+            for (int i = 0; i < size; i++)
             {
-                int size = random.Next(capacity + 3);
-                byte[] data = new byte[size];
-                for (int i = 0; i < size; i++)
-                {
-                    data[i] = next++;
-                }
-                switch (random.Next(9))
-                {
-                    case 0:
-                        Assert.Equal(model.Enqueue(data), ring.Enqueue(data));
-                        break;
-                    case 1:
-                    {
-                        byte[] actual = new byte[size];
-                        int count = ring.Dequeue(actual);
-                        Assert.True(model.Matches(model.Dequeue(size), actual[..count]), "dequeue");
-                        break;
-                    }
-                    case 2:
-                    {
-                        int offset = random.Next(capacity + 2);
-                        byte[] actual = new byte[size];
-                        int count = ring.Peek(offset, actual);
-                        Assert.True(model.Matches(model.Readable.Skip(offset).Take(size), actual[..count]), $"peek {offset}");
-                        break;
-                    }
-                    case 3:
-                    {
-                        int offset = random.Next(capacity + 2);
-                        Assert.Equal(model.WriteUnallocated(offset, data), ring.WriteUnallocated(offset, data));
-                        break;
-                    }
-                    case 4:
-                    {
-                        int count = random.Next(ring.Free + 1);
-                        ring.EnqueueUnallocated(count);
-                        model.EnqueueUnallocated(count);
-                        break;
-                    }
-                    case 5:
-                    {
-                        int count = random.Next(ring.Length + 1);
-                        ring.DequeueAllocated(count);
-                        model.Dequeue(count);
-                        break;
-                    }
-                    case 6:
-                    {
-                        int offset = random.Next(capacity + 2);
-                        ReadOnlySpan<byte> span = ring.GetReadableSpan(offset);
-                        Assert.Equal(offset < model.Readable.Count, !span.IsEmpty);
-                        Assert.True(model.Matches(model.Readable.Skip(offset).Take(span.Length), span.ToArray()), $"readable span {offset}");
-                        break;
-                    }
-                    case 7:
-                    {
-                        int offset = random.Next(capacity + 2);
-                        Span<byte> span = ring.GetWritableSpan(offset);
-                        Assert.Equal(offset < ring.Free, !span.IsEmpty);
-                        Assert.InRange(span.Length, 0, Math.Max(0, ring.Free - offset));
-                        int count = random.Next(span.Length + 1);
-                        data.AsSpan(0, Math.Min(count, size)).CopyTo(span);
-                        model.WriteUnallocated(offset, data.AsSpan(0, Math.Min(count, size)).ToArray());
-                        break;
-                    }
-                    default:
-                        if (random.Next(50) == 0)
-                        {
-                            ring.Clear();
-                            model.Clear();
-                        }
-                        break;
-                }
-                Assert.Equal(model.Readable.Count, ring.Length);
-                Assert.Equal(capacity - model.Readable.Count, ring.Free);
-                Assert.Equal(model.Readable.Count == 0, ring.IsEmpty);
-                Assert.Equal(model.Readable.Count == capacity, ring.IsFull);
+                data[i] = next++;
             }
+            switch (random.Next(10))
+            {
+                case 0:
+                    Assert.Equal(model.Enqueue(data), ring.Enqueue(data));
+                    break;
+                case 1:
+                {
+                    byte[] actual = new byte[size];
+                    int count = ring.Dequeue(actual);
+                    Assert.True(model.Matches(model.Dequeue(size), actual[..count]), "dequeue");
+                    AssertGivenBackWhenItHoldsNothing(ring, model, count);
+                    break;
+                }
+                case 2:
+                {
+                    int offset = random.Next(capacity + 2);
+                    byte[] actual = new byte[size];
+                    int count = ring.Peek(offset, actual);
+                    Assert.True(model.Matches(model.Readable.Skip(offset).Take(size), actual[..count]), $"peek {offset}");
+                    break;
+                }
+                case 3:
+                {
+                    int offset = random.Next(capacity + 2);
+                    Assert.Equal(model.WriteUnallocated(offset, data), ring.WriteUnallocated(offset, data));
+                    break;
+                }
+                case 4:
+                {
+                    int count = random.Next(ring.Free + 1);
+                    ring.EnqueueUnallocated(count);
+                    model.EnqueueUnallocated(count);
+                    break;
+                }
+                case 5:
+                {
+                    int count = random.Next(ring.Length + 1);
+                    ring.DequeueAllocated(count);
+                    model.Dequeue(count);
+                    AssertGivenBackWhenItHoldsNothing(ring, model, count);
+                    break;
+                }
+                case 6:
+                {
+                    int offset = random.Next(capacity + 2);
+                    ReadOnlySpan<byte> span = ring.GetReadableSpan(offset);
+                    Assert.Equal(offset < model.Readable.Count, !span.IsEmpty);
+                    Assert.True(model.Matches(model.Readable.Skip(offset).Take(span.Length), span.ToArray()), $"readable span {offset}");
+                    break;
+                }
+                case 7:
+                {
+                    int offset = random.Next(capacity + 2);
+                    Span<byte> span = ring.GetWritableSpan(offset);
+                    Assert.Equal(offset < ring.Free, !span.IsEmpty);
+                    Assert.InRange(span.Length, 0, Math.Max(0, ring.Free - offset));
+                    if (offset == 0)
+                    {
+                        // Filled in place, then made readable: bytes written through the span are
+                        // kept only that way (the ring may give back or move an array otherwise).
+                        int count = Math.Min(random.Next(span.Length + 1), size);
+                        data.AsSpan(0, count).CopyTo(span);
+                        ring.EnqueueUnallocated(count);
+                        model.Enqueue(data[..count]);
+                    }
+                    break;
+                }
+                case 8 when random.Next(20) == 0:
+                    ring.GrowCapacity(ring.Capacity + random.Next(ring.MaxCapacity / 4 + 1));
+                    model.Capacity = ring.Capacity;
+                    break;
+                default:
+                    if (random.Next(50) == 0)
+                    {
+                        ring.Clear();
+                        model.Clear();
+                    }
+                    break;
+            }
+            Assert.Equal(model.Readable.Count, ring.Length);
+            Assert.Equal(ring.Capacity - model.Readable.Count, ring.Free);
+            Assert.Equal(model.Readable.Count == 0, ring.IsEmpty);
+            Assert.Equal(model.Readable.Count == ring.Capacity, ring.IsFull);
+            Assert.InRange(ring.StorageLength, ring.Length, ring.Capacity);
+        }
+    }
+
+    /// <summary>A dequeue that left nothing readable and nothing written ahead gave the array back.</summary>
+    private static void AssertGivenBackWhenItHoldsNothing(RingBuffer ring, Model model, int dequeued)
+    {
+        if (dequeued > 0 && model.HoldsNothing)
+        {
+            Assert.Equal(0, ring.StorageLength);
         }
     }
 
@@ -414,9 +551,14 @@ public sealed class RingBufferTests
     {
         public List<int> Readable { get; } = [];
 
+        public int Capacity { get; set; } = capacity;
+
         private readonly Dictionary<int, int> _unallocated = [];
 
-        private int Free => capacity - Readable.Count;
+        private int Free => Capacity - Readable.Count;
+
+        /// <summary>Nothing readable and nothing written ahead.</summary>
+        public bool HoldsNothing => Readable.Count == 0 && _unallocated.Count == 0;
 
         public int Enqueue(byte[] data)
         {

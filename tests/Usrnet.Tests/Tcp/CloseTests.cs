@@ -204,8 +204,9 @@ public class CloseTests
     public void ADisposedSocketInTimeWaitGivesBackItsBuffersAndStillAcknowledgesARetransmittedFin()
     {
         TcpHarness h = TcpHarness.TimeWait();
-        Assert.Equal(TcpHarness.DefaultOptions.SendBufferSize + TcpHarness.DefaultReceiveBuffer, h.Socket.BufferCapacity); // its user may still read
+        Assert.Equal(TcpHarness.DefaultOptions.SendBufferSize + TcpHarness.DefaultReceiveBuffer, h.Socket.BufferLimit); // its user may still read
         h.Socket.Dispose();
+        Assert.Equal(0, h.Socket.BufferLimit);
         Assert.Equal(0, h.Socket.BufferCapacity);
         h.Advance(TimeSpan.FromSeconds(1));
         h.SendNoReset(Fin(h, 0, 1));
@@ -218,10 +219,11 @@ public class CloseTests
     {
         TcpHarness h = TcpHarness.FinWait2();
         h.Socket.Dispose();
-        Assert.NotEqual(0, h.Socket.BufferCapacity);
+        Assert.NotEqual(0, h.Socket.BufferLimit);
         h.SendNoReset(Fin(h, 0, 1));
         h.Recv(new Seg { Seq = h.Local(1), Ack = h.Remote(1), Window = TcpHarness.WindowAfterFin });
         Assert.Equal(TcpState.TimeWait, h.Socket.State);
+        Assert.Equal(0, h.Socket.BufferLimit);
         Assert.Equal(0, h.Socket.BufferCapacity);
     }
 

@@ -52,8 +52,9 @@ public class WindowScaleAndTimestampTests
             Ack = h.Local(0),
             Options = new TcpOptions { MaximumSegmentSize = 1460, WindowScale = 2 },
         });
-        // The SYN offered shift 3 and an unscaled 65535; the ACK offers 256 KiB >> 3.
-        h.Recv(new Seg { Seq = h.Local(0), Ack = h.Remote(0), Window = 32768 });
+        // The SYN offered shift 3 (from the 256 KiB maximum) and an unscaled 65535; the ACK offers the
+        // initial 64 KiB receive buffer scaled, 65535 >> 3: one byte more is no window update (§3.8.6.2.2).
+        h.Recv(new Seg { Seq = h.Local(0), Ack = h.Remote(0), Window = ushort.MaxValue >> 3 });
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public class WindowScaleAndTimestampTests
         TcpHarness h = TcpHarness.Established(TcpSocketOptions.Default, new TcpOptions { MaximumSegmentSize = 1460, WindowScale = 2 });
         h.SendNoReset(new Seg { Seq = h.Remote(0), Ack = h.Local(0), Payload = new byte[100] });
         h.AdvanceMs(40);
-        h.Recv(new Seg { Seq = h.Local(0), Ack = h.Remote(100), Window = (262144 - 100) >> 3 });
+        h.Recv(new Seg { Seq = h.Local(0), Ack = h.Remote(100), Window = (ushort.MaxValue - 100) >> 3 });
     }
 
     [Fact]

@@ -304,6 +304,7 @@ public sealed partial class TcpSocket
         if (payload.Length > 0 && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
         {
             ProcessData(now, seq, payload);
+            AdjustReceiveBuffer(now);
         }
         if (fin)
         {

@@ -96,7 +96,7 @@ public sealed partial class TcpSocket
     private void ResetConnectionState()
     {
         _tx.Clear();
-        _rx.Clear();
+        ResetReceiveBuffer();
         _assembler.Clear();
         _finQueued = _finSent = _finSeqValid = _finReceived = _resetPending = _resetAtUnaSent = false;
         _pendingFin = null;

@@ -34,7 +34,7 @@ public sealed partial class TcpSocket : IDisposable
         _set = set;
         _options = options;
         _tx = new RingBuffer(options.SendBufferSize);
-        _rx = new RingBuffer(options.ReceiveBufferSize);
+        _rx = new RingBuffer(InitialReceiveBufferFor(options), options.ReceiveBufferSize);
         _rtt = new RttEstimator(options.InitialRetransmissionTimeout, options.MinRetransmissionTimeout, options.MaxRetransmissionTimeout);
         _cc = CongestionController.Create(options.CongestionControl, DefaultMss, options.InitialWindowSegments);
     }
@@ -104,6 +104,8 @@ public sealed partial class TcpSocket : IDisposable
         MssClamps = _mssClamps,
         ChallengeAcksSent = _challengeAcksSent,
         ChallengeAcksSuppressed = _challengeAcksSuppressed,
+        ReceiveBufferSize = _rx.Capacity,
+        BufferMemory = BufferCapacity,
     };
 
     /// <summary>
@@ -273,8 +275,11 @@ public sealed partial class TcpSocket : IDisposable
         ReleaseBuffersInTimeWait();
     }
 
-    /// <summary>Bytes of send and receive ring the socket holds (0 once a disposed socket is in TIME-WAIT).</summary>
-    internal int BufferCapacity => _tx.Capacity + _rx.Capacity;
+    /// <summary>Bytes of send and receive ring storage the socket holds now: 0 while both are empty (an idle connection) and once a disposed socket is in TIME-WAIT.</summary>
+    internal int BufferCapacity => _tx.StorageLength + _rx.StorageLength;
+
+    /// <summary>Bytes the send and receive rings accept (their capacities): 0 once they were given back for good.</summary>
+    internal int BufferLimit => _tx.Capacity + _rx.Capacity;
 
     /// <summary>
     /// A disposed socket in TIME-WAIT has sent and received everything (RFC 9293 §3.10.7.4: text is

@@ -6,10 +6,18 @@ public sealed record TcpSocketOptions
     /// <summary>The defaults.</summary>
     public static TcpSocketOptions Default { get; } = new();
 
-    /// <summary>Send buffer size in bytes (256 KiB).</summary>
+    /// <summary>
+    /// Most bytes the application may queue to send, in bytes (256 KiB). Memory is taken as data is
+    /// queued and given back as it is acknowledged: an idle connection holds none.
+    /// </summary>
     public int SendBufferSize { get; init; } = 256 * 1024;
 
-    /// <summary>Receive buffer size in bytes (256 KiB); the advertised window is at most this.</summary>
+    /// <summary>
+    /// Largest receive buffer in bytes (256 KiB); the advertised window is at most this, and the window
+    /// scale is chosen from it. A connection starts with 64 KiB (or this, when smaller) and grows toward
+    /// it while the peer fills the window and the application keeps reading (receive autotuning). Memory is
+    /// taken as data arrives and given back as it is read: an idle connection holds none.
+    /// </summary>
     public int ReceiveBufferSize { get; init; } = 256 * 1024;
 
     /// <summary>Disables Nagle's algorithm (RFC 9293 §3.7.4) when true, like <c>TCP_NODELAY</c>.</summary>

@@ -80,4 +80,14 @@ public readonly record struct TcpStatistics
 
     /// <summary>Challenge ACKs not sent because one went less than 500 ms before (RFC 5961 §7).</summary>
     public long ChallengeAcksSuppressed { get; init; }
+
+    /// <summary>
+    /// The receive buffer the connection has now, in bytes: it starts at 64 KiB (or
+    /// <see cref="TcpSocketOptions.ReceiveBufferSize"/> when smaller) and autotuning raises it toward that
+    /// maximum while the peer fills it within a round trip and the application keeps reading.
+    /// </summary>
+    public int ReceiveBufferSize { get; init; }
+
+    /// <summary>Bytes of memory the send and receive buffers hold now: only what queued data needs, 0 when both are empty.</summary>
+    public int BufferMemory { get; init; }
 }
