@@ -28,6 +28,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateInProcess());
         bench.Subcommands.Add(CreateAsync());
         bench.Subcommands.Add(BenchSynCommand.Create());
+        bench.Subcommands.Add(BenchIdleCommand.Create());
         bench.Subcommands.Add(SoakCommand.Create());
         return bench;
     }
