@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,9 @@ namespace Usrnet.Cli.Commands;
 /// (<see cref="WebHostBuilderUsrnetExtensions.UseUsrnet(IWebHostBuilder, NetworkStack)"/>): the files of DIR
 /// (index.html for a directory, else a listing), and <c>/usrnet/status</c> with the interface's counters.
 /// Prints the URL, serves until SIGINT or SIGTERM, then prints the counters as <c>usrnet up</c> does.
+/// With <c>--kernel-sockets</c> the same site runs on Kestrel's socket transport instead, the same-run
+/// baseline of bench/scale.sh: an option rather than a second project, so the baseline cannot drift from
+/// the app the stack serves.
 /// </summary>
 internal static class ServeCommand
 {
@@ -36,23 +40,35 @@ internal static class ServeCommand
         Argument<int> port = new("PORT") { Description = "TCP port to serve HTTP on (0: a free ephemeral port, printed)" };
         Option<string?> root = new("--root") { Description = "serve the files of this directory (default: only the status page)", HelpName = "DIR" };
         Option<bool> dhcp = new("--dhcp") { Description = "lease the address and gateway by DHCP first (instead of --ip and --gateway), release on exit" };
+        Option<bool> kernelSockets = new("--kernel-sockets")
+        {
+            Description = "serve the same site on the kernel's sockets (Kestrel's socket transport, all addresses of this namespace) instead of the stack: the baseline of benchmarks; the stack options are not used",
+        };
+        Option<double?> stats = ProcessStats.CreateOption();
         Command command = new("serve", $"Serve HTTP with ASP.NET Core (Kestrel) over the stack: static files from --root and {StatusPath}; until interrupted, then print counters")
         {
-            port, root, dhcp,
+            port, root, dhcp, kernelSockets, stats,
         };
         stack.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            StackSettings settings = stack.Read(parse);
             int p = parse.GetValue(port);
             if (p is < 0 or > ushort.MaxValue)
             {
                 throw CliError.Usage($"PORT: {p} out of range (0 to 65535; 0 picks any free port)");
             }
-            ushort listenPort = (ushort)p;
-            string? directory = parse.GetValue(root) is string r ? ReadRoot(r) : null;
+            ServeSettings serve = new((ushort)p, parse.GetValue(root) is string r ? ReadRoot(r) : null, ProcessStats.ReadInterval(parse, stats));
             using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, TerminationSignals.Token);
             bool leased = parse.GetValue(dhcp);
+            if (parse.GetValue(kernelSockets))
+            {
+                if (leased)
+                {
+                    throw CliError.Usage("--dhcp: not with --kernel-sockets (the kernel's addresses are used)");
+                }
+                return await RunAsync(null, serve, Console.Out, stop.Token).ConfigureAwait(false);
+            }
+            StackSettings settings = stack.Read(parse);
             if (leased)
             {
                 stack.RefuseStaticAddress(parse);
@@ -62,15 +78,19 @@ internal static class ServeCommand
             {
                 await StackDevice.WaitForLeaseAsync(network, Console.Out, stop.Token).ConfigureAwait(false);
             }
-            return await RunAsync(network, listenPort, directory, Console.Out, stop.Token).ConfigureAwait(false);
+            return await RunAsync(network, serve, Console.Out, stop.Token).ConfigureAwait(false);
         });
         return command;
     }
 
-    /// <summary>Serves until <paramref name="stop"/> fires (SIGINT, SIGTERM); returns the exit code.</summary>
-    internal static async Task<int> RunAsync(NetworkStack stack, ushort port, string? root, TextWriter output, CancellationToken stop)
+    /// <summary>
+    /// Serves until <paramref name="stop"/> fires (SIGINT, SIGTERM); returns the exit code. With a null
+    /// <paramref name="stack"/> the same site is served on the kernel's sockets (<c>--kernel-sockets</c>).
+    /// </summary>
+    internal static async Task<int> RunAsync(NetworkStack? stack, ServeSettings serve, TextWriter output, CancellationToken stop)
     {
-        await using WebApplication app = Build(stack, port, root);
+        ConnectionCount connections = new();
+        await using WebApplication app = Build(stack, serve, connections);
         try
         {
             await app.StartAsync(stop).ConfigureAwait(false);
@@ -85,11 +105,13 @@ internal static class ServeCommand
         }
         // Kestrel reports the endpoint it bound (0.0.0.0, and the port chosen for 0); print the one to browse.
         // StartAsync returns once Kestrel listens on the stack: from here a connection is accepted.
-        Ipv4Address address = stack.Address?.Address ?? Ipv4Address.Any;
+        Ipv4Address address = stack?.Address?.Address ?? Ipv4Address.Any;
         ushort bound = (ushort)new Uri(app.Urls.Single()).Port;
         string url = $"http://{address}:{bound}";
-        output.WriteLine($"{Readiness.Listening(address, bound, "tcp")}, serving {url}{(root is null ? "" : $" from {root}")} (status: {url}{StatusPath}); Ctrl-C to stop");
+        string transport = stack is null ? " on the kernel's sockets" : "";
+        output.WriteLine($"{Readiness.Listening(address, bound, "tcp")}, serving {url}{(serve.Root is null ? "" : $" from {serve.Root}")}{transport} (status: {url}{StatusPath}); Ctrl-C to stop");
         output.Flush();
+        using IDisposable? statsLines = ProcessStats.Start(serve.StatsInterval, () => connections.Open, Console.Error);
         try
         {
             await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
@@ -102,7 +124,7 @@ internal static class ServeCommand
         {
             await app.StopAsync(grace.Token).ConfigureAwait(false);
         }
-        stack.Inspect(iface =>
+        stack?.Inspect(iface =>
         {
             UpCommand.PrintCounters(iface.Counters, output);
             return 0;
@@ -110,10 +132,15 @@ internal static class ServeCommand
         return 0;
     }
 
-    private static WebApplication Build(NetworkStack stack, ushort port, string? root)
+    /// <summary>
+    /// The site, on the stack's transport or (<paramref name="stack"/> null) on Kestrel's socket transport:
+    /// everything else is the same code, so the kernel-socket baseline of a benchmark serves the same app.
+    /// </summary>
+    private static WebApplication Build(NetworkStack? stack, ServeSettings serve, ConnectionCount connections)
     {
-        // The empty builder: no configuration files, no environment URLs, and Kestrel without the socket
-        // transport (UseKestrelCore), so nothing but the stack can be listened on.
+        string? root = serve.Root;
+        // The empty builder: no configuration files, no environment URLs, and Kestrel without a transport
+        // (UseKestrelCore), so nothing is listened on but the one transport chosen here.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = root ?? AppContext.BaseDirectory });
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning);
@@ -122,8 +149,15 @@ internal static class ServeCommand
         builder.Services.AddRoutingCore();
         builder.Services.AddDirectoryBrowser();
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseUsrnet(stack);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Any, port));
+        if (stack is null)
+        {
+            builder.WebHost.UseSockets();
+        }
+        else
+        {
+            builder.WebHost.UseUsrnet(stack);
+        }
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Any, serve.Port, listen => listen.Use(connections.Track)));
         WebApplication app = builder.Build();
 
         app.MapGet(StatusPath, () => Results.Text(StatusText(stack), "text/plain; charset=utf-8"));
@@ -144,7 +178,7 @@ internal static class ServeCommand
     }
 
     /// <summary>The status page: address, MAC and every counter, read under the stack's gate.</summary>
-    private static string StatusText(NetworkStack stack) => stack.Inspect(iface =>
+    private static string StatusText(NetworkStack? stack) => stack is null ? "usrnet: kernel sockets (--kernel-sockets), no stack counters\n" : stack.Inspect(iface =>
     {
         StringWriter text = new(CultureInfo.InvariantCulture);
         text.WriteLine($"usrnet: {iface.Address?.ToString() ?? "no address"}{(iface.Gateway is { } g ? $" via {g}" : "")}, MAC {iface.HardwareAddress}");
@@ -161,6 +195,32 @@ internal static class ServeCommand
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>What <c>serve</c> serves, whichever transport: the port, the files' directory and the statistics lines' interval.</summary>
+    internal sealed record ServeSettings(ushort Port, string? Root, TimeSpan? StatsInterval);
+
+    /// <summary>Kestrel's connections open now, counted by a connection middleware (for <c>--stats-interval</c>).</summary>
+    private sealed class ConnectionCount
+    {
+        private int _open;
+
+        /// <summary>Connections open now, from any thread.</summary>
+        public int Open => Volatile.Read(ref _open);
+
+        /// <summary>The middleware: counts a connection for as long as the rest of Kestrel's pipeline runs it.</summary>
+        public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
+        {
+            Interlocked.Increment(ref _open);
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _open);
+            }
+        };
     }
 
     private static string ReadRoot(string path)

@@ -16,7 +16,8 @@ internal static class TcpEchoCommand
         Argument<int> port = new("PORT") { Description = "TCP port to serve" };
         Option<int> backlog = new("--backlog") { Description = "connections waiting to be accepted (default 128)", HelpName = "N", DefaultValueFactory = _ => 128 };
         Option<bool> quiet = new("-q", "--quiet") { Description = "do not print a line per connection" };
-        Command command = new("tcp-echo", "Echo every TCP connection on PORT back to its sender (RFC 862), many at once, until interrupted") { port, backlog, quiet };
+        Option<double?> stats = ProcessStats.CreateOption();
+        Command command = new("tcp-echo", "Echo every TCP connection on PORT back to its sender (RFC 862), many at once, until interrupted") { port, backlog, quiet, stats };
         stack.AddTo(command);
         command.SetAction(parse =>
         {
@@ -27,13 +28,14 @@ internal static class TcpEchoCommand
             {
                 throw CliError.Usage($"--backlog must be at least 1");
             }
+            TimeSpan? statsInterval = ProcessStats.ReadInterval(parse, stats);
             using StackHost host = StackHost.Start(settings);
-            return Run(host, settings, p, b, parse.GetValue(quiet), Console.Out);
+            return Run(host, settings, p, b, parse.GetValue(quiet), Console.Out, statsInterval);
         });
         return command;
     }
 
-    internal static int Run(StackHost host, StackSettings settings, ushort port, int backlog, bool quiet, TextWriter output)
+    internal static int Run(StackHost host, StackSettings settings, ushort port, int backlog, bool quiet, TextWriter output, TimeSpan? statsInterval = null)
     {
         using TcpListenSocket listener = host.Interface.Sockets.CreateTcpListenSocket();
         try
@@ -50,6 +52,8 @@ internal static class TcpEchoCommand
         byte[] buffer = new byte[64 * 1024];
         long accepted = 0, echoed = 0;
         TcpTotals totals = new();
+        // Count is read on the timer's thread: an int read, at worst one poll old, which a statistics line allows.
+        using IDisposable? statsLines = ProcessStats.Start(statsInterval, () => connections.Count, Console.Error);
         while (!host.IsStopping)
         {
             while (listener.TryAccept(out TcpSocket connection))
