@@ -17,6 +17,10 @@ namespace Usrnet.Iface;
 /// Ownership: parked frames belong to the cache until it hands them to its host (sent or unreachable).
 /// Never reads a clock: every call takes <c>now</c>.
 /// </remarks>
+/// <remarks>
+/// Users see the interface's own cache through <see cref="Interface.ArpCache"/>, to read only: what is
+/// resolved and how much is parked. Only the interface makes and changes one.
+/// </remarks>
 public sealed class ArpCache
 {
     private readonly ArpCacheOptions _options;
@@ -24,7 +28,7 @@ public sealed class ArpCache
     private readonly List<Ipv4Address> _scratch = [];
 
     /// <summary>Creates an empty cache.</summary>
-    public ArpCache(ArpCacheOptions? options = null) => _options = options ?? new ArpCacheOptions();
+    internal ArpCache(ArpCacheOptions? options = null) => _options = options ?? new ArpCacheOptions();
 
     /// <summary>Number of entries, resolved or not.</summary>
     public int Count => _entries.Count;
@@ -188,7 +192,7 @@ public sealed class ArpCache
     }
 
     /// <summary>The next instant <see cref="Poll"/> has work: a request or a give-up.</summary>
-    public Instant? PollAt()
+    internal Instant? PollAt()
     {
         Instant? next = null;
         foreach (Entry e in _entries.Values)

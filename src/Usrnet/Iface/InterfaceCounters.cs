@@ -7,6 +7,11 @@ namespace Usrnet.Iface;
 /// <remarks>Written by the poll thread; a reader on another thread sees values that may be a little old.</remarks>
 public sealed class InterfaceCounters
 {
+    /// <summary>Made by the interface that counts; users read them.</summary>
+    internal InterfaceCounters()
+    {
+    }
+
     /// <summary>Frames taken from the device.</summary>
     public long FramesReceived { get; internal set; }
 

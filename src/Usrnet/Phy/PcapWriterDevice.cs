@@ -27,25 +27,25 @@ namespace Usrnet.Phy;
 public sealed class PcapWriterDevice : IDevice
 {
     /// <summary>Magic number of a microsecond-resolution capture.</summary>
-    public const uint Magic = 0xa1b2c3d4;
+    internal const uint Magic = 0xa1b2c3d4;
 
     /// <summary>Major version of the format.</summary>
-    public const ushort VersionMajor = 2;
+    internal const ushort VersionMajor = 2;
 
     /// <summary>Minor version of the format.</summary>
-    public const ushort VersionMinor = 4;
+    internal const ushort VersionMinor = 4;
 
     /// <summary>Longest frame stored whole (tcpdump's MAXIMUM_SNAPLEN, room for a 64 KiB segment a device cuts itself); longer frames are cut here and keep their original length in the record.</summary>
-    public const int SnapLength = 262144;
+    internal const int SnapLength = 262144;
 
     /// <summary>LINKTYPE_ETHERNET: frames start with an Ethernet II header (https://www.tcpdump.org/linktypes.html).</summary>
-    public const uint LinkTypeEthernet = 1;
+    internal const uint LinkTypeEthernet = 1;
 
     /// <summary>Length of the file's global header.</summary>
-    public const int GlobalHeaderLength = 24;
+    internal const int GlobalHeaderLength = 24;
 
     /// <summary>Length of the header before each frame.</summary>
-    public const int RecordHeaderLength = 16;
+    internal const int RecordHeaderLength = 16;
 
     private const int FileBufferLength = 64 * 1024;
 

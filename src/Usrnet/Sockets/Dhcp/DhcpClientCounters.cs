@@ -4,6 +4,11 @@ namespace Usrnet.Sockets.Dhcp;
 /// <remarks>Written by the poll thread.</remarks>
 public sealed class DhcpClientCounters
 {
+    /// <summary>Made by the client that counts; users read them.</summary>
+    internal DhcpClientCounters()
+    {
+    }
+
     /// <summary>DHCP messages queued for sending.</summary>
     public long MessagesSent { get; internal set; }
 

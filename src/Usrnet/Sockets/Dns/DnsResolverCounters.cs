@@ -3,6 +3,11 @@ namespace Usrnet.Sockets.Dns;
 /// <summary>What a <see cref="DnsResolver"/> sent, received and dropped.</summary>
 public sealed class DnsResolverCounters
 {
+    /// <summary>Made by the resolver that counts; users read them.</summary>
+    internal DnsResolverCounters()
+    {
+    }
+
     /// <summary>Queries sent over UDP, retransmissions included.</summary>
     public long QueriesSent { get; internal set; }
 
