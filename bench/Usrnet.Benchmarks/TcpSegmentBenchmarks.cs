@@ -37,7 +37,7 @@ public class TcpSegmentBenchmarks
         _listener = _b.Sockets.CreateTcpListenSocket();
         _listener.Listen(Port, backlog: 1);
         _sender = _a.Sockets.CreateTcpSocket();
-        _a.Connect(_sender, new Ipv4Endpoint(Ipv4Address.Parse("192.0.2.2"), Port), Instant.Now);
+        _sender.Connect(Instant.Now, new Ipv4Endpoint(Ipv4Address.Parse("192.0.2.2"), Port));
         TcpSocket? receiver = null;
         for (int polls = 0; receiver is null; polls++)
         {

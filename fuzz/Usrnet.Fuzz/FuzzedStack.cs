@@ -84,7 +84,7 @@ internal sealed class FuzzedStack : IDisposable
         _dhcp = new DhcpClient(Interface.Sockets, StackMac, random: new Random(3));
         Query = _resolver.StartQuery(QueryName, DnsRecordType.A, Now);
         Client = Interface.Sockets.CreateTcpSocket(s_tcpOptions);
-        Interface.Connect(Client, new Ipv4Endpoint(PeerAddress, ClientRemotePort), Now, ClientLocalPort);
+        Client.Connect(Now, new Ipv4Endpoint(PeerAddress, ClientRemotePort), ClientLocalPort);
         OpenClient();
     }
 

@@ -193,7 +193,7 @@ internal static class BenchCommand
         using TcpListenSocket listener = b.Sockets.CreateTcpListenSocket(options);
         listener.Listen(1235, backlog: 1);
         TcpSocket sender = a.Sockets.CreateTcpSocket(options);
-        a.Connect(sender, new Ipv4Endpoint(Ipv4Address.Parse("192.0.2.2"), 1235), Instant.Now);
+        sender.Connect(Instant.Now, new Ipv4Endpoint(Ipv4Address.Parse("192.0.2.2"), 1235));
         TcpSocket? receiver = null;
         while (receiver is null)
         {

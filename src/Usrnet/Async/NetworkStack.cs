@@ -188,7 +188,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
             TcpSocket socket = _iface.Sockets.CreateTcpSocket(_options.Tcp);
             try
             {
-                _iface.Connect(socket, remote, Instant.Now);
+                socket.Connect(Instant.Now, remote);
             }
             catch
             {

@@ -24,22 +24,6 @@ public sealed partial class Interface
 
     private int _cookieSynsLeft;
 
-    /// <summary>The MSS our route allows: MTU minus the IPv4 and TCP headers (RFC 9293 §3.7.1).</summary>
-    private int RouteMss => Mtu - Ipv4Header.Length - TcpSegment.MinHeaderLength;
-
-    /// <summary>Opens a connection from this interface's address (RFC 9293 §3.10.1).</summary>
-    /// <exception cref="System.Net.Sockets.SocketException"><see cref="System.Net.Sockets.SocketError.NetworkUnreachable"/> when the interface has no address; see also <see cref="TcpSocket.Connect"/>.</exception>
-    public void Connect(TcpSocket socket, Ipv4Endpoint remote, Instant now, ushort localPort = 0)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        if (Address is not { } own)
-        {
-            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.NetworkUnreachable);
-        }
-        socket.RouteMss = RouteMss;
-        socket.Connect(now, remote, own.Address, localPort);
-    }
-
     private void ProcessTcp(Instant now, in Ipv4Packet ip, bool linkBroadcast, bool subnetBroadcast, bool checksumVerified)
     {
         Span<byte> bytes = ip.Payload;
@@ -65,16 +49,15 @@ public sealed partial class Interface
             return;
         }
         ReadOnlySpan<byte> payload = bytes[headerLength..];
-        foreach (TcpSocket socket in Sockets.Tcp)
+        Ipv4Endpoint local = new(ip.Destination, segment.DestinationPort);
+        Ipv4Endpoint remote = new(ip.Source, segment.SourcePort);
+        if (Sockets.Tcp.Find(remote, local) is { } socket)
         {
-            if (socket.Matches(ip.Source, segment.SourcePort, ip.Destination, segment.DestinationPort))
+            if (socket.Process(now, segment, payload) is { } reply)
             {
-                if (socket.Process(now, segment, payload) is { } reply)
-                {
-                    SendTcp(now, ip.Destination, ip.Source, reply, ReadOnlySpan<byte>.Empty);
-                }
-                return;
+                SendTcp(now, ip.Destination, ip.Source, reply, ReadOnlySpan<byte>.Empty);
             }
+            return;
         }
         // Nothing to reset or answer for broadcasts (RFC 1122 §4.2.3.10: TCP is unicast only).
         if (linkBroadcast || subnetBroadcast || ip.Destination.IsBroadcast || !ip.Source.IsUnicast)
@@ -83,32 +66,22 @@ public sealed partial class Interface
             return;
         }
         TcpFlags flags = segment.Flags;
-        Ipv4Endpoint local = new(ip.Destination, segment.DestinationPort);
-        Ipv4Endpoint remote = new(ip.Source, segment.SourcePort);
-        if ((flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0 && (flags & TcpFlags.Ack) != 0)
+        if (Sockets.Tcp.FindListener(local) is { } listener)
         {
-            // An ACK nobody claims may complete a connection whose SYN was answered with a cookie.
-            foreach (TcpListenSocket listener in Sockets.TcpListeners)
+            if ((flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0 && (flags & TcpFlags.Ack) != 0
+                && listener.TryCompleteCookie(now, local, remote, segment) is { } opened)
             {
-                if (listener.Accepts(ip.Destination, segment.DestinationPort) && listener.TryCompleteCookie(now, local, remote, segment, RouteMss) is { } opened)
-                {
-                    opened.Process(now, segment, payload);
-                    return;
-                }
+                // An ACK nobody claims may complete a connection whose SYN was answered with a cookie.
+                opened.Process(now, segment, payload);
+                return;
             }
-        }
-        if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
-        {
-            foreach (TcpListenSocket listener in Sockets.TcpListeners)
+            if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
             {
-                if (listener.Accepts(ip.Destination, segment.DestinationPort))
+                if (listener.ProcessSyn(now, local, remote, segment) is { } cookieReply)
                 {
-                    if (listener.ProcessSyn(now, local, remote, segment, RouteMss) is { } cookieReply)
-                    {
-                        SendTcp(now, ip.Destination, ip.Source, cookieReply, ReadOnlySpan<byte>.Empty);
-                    }
-                    return;
+                    SendTcp(now, ip.Destination, ip.Source, cookieReply, ReadOnlySpan<byte>.Empty);
                 }
+                return;
             }
         }
         Counters.DroppedNoSocket++;
@@ -136,22 +109,15 @@ public sealed partial class Interface
         {
             return false;
         }
-        foreach (TcpListenSocket listener in Sockets.TcpListeners)
+        if (Sockets.Tcp.FindListener(new Ipv4Endpoint(destination, segment.DestinationPort)) is not { AnswersWithCookies: true })
         {
-            if (listener.Accepts(destination, segment.DestinationPort))
-            {
-                if (!listener.AnswersWithCookies)
-                {
-                    return false;
-                }
-                if (_cookieSynsLeft == 0)
-                {
-                    return true;
-                }
-                _cookieSynsLeft--;
-                return false;
-            }
+            return false;
         }
+        if (_cookieSynsLeft == 0)
+        {
+            return true;
+        }
+        _cookieSynsLeft--;
         return false;
     }
 
@@ -170,27 +136,21 @@ public sealed partial class Interface
         ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(transport);
         ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(transport[2..]);
         TcpSeqNumber sequence = new(BinaryPrimitives.ReadUInt32BigEndian(transport[4..]));
-        foreach (TcpSocket socket in Sockets.Tcp)
+        if (Sockets.Tcp.Find(new Ipv4Endpoint(original.Destination, destinationPort), new Ipv4Endpoint(original.Source, sourcePort)) is not { } socket
+            || !socket.IsOutstanding(sequence))
         {
-            if (socket.Matches(original.Destination, destinationPort, original.Source, sourcePort))
-            {
-                if (!socket.IsOutstanding(sequence))
-                {
-                    return false;
-                }
-                if (icmp.Type == IcmpV4Type.DestinationUnreachable && icmp.Code == (byte)IcmpV4Unreachable.FragmentationNeeded)
-                {
-                    // RFC 1191 §4: a router that sends 0 as next-hop MTU is old; assume the next plateau below.
-                    socket.ReducePathMtu(icmp.NextHopMtu is >= 68 and var mtu ? mtu : Math.Min(Mtu, 576));
-                }
-                else
-                {
-                    socket.ReportSoftError(ToSocketError(icmp));
-                }
-                return true;
-            }
+            return false;
         }
-        return false;
+        if (icmp.Type == IcmpV4Type.DestinationUnreachable && icmp.Code == (byte)IcmpV4Unreachable.FragmentationNeeded)
+        {
+            // RFC 1191 §4: a router that sends 0 as next-hop MTU is old; assume the next plateau below.
+            socket.ReducePathMtu(icmp.NextHopMtu is >= 68 and var mtu ? mtu : Math.Min(Mtu, 576));
+        }
+        else
+        {
+            socket.ReportSoftError(ToSocketError(icmp));
+        }
+        return true;
     }
 
     private bool DispatchTcp(Instant now)
@@ -200,9 +160,12 @@ public sealed partial class Interface
         // With segmentation offload one dispatched segment may carry as much as the device takes, less the
         // largest IPv4 and TCP headers; the MSS on the wire stays the socket's (RFC 9293 §3.7.1).
         int segmentationLimit = device.SegmentationOffload ? device.MaxSegmentLength - Ipv4Header.Length - TcpSegment.MaxHeaderLength : 0;
-        foreach (TcpSocket socket in Sockets.Tcp)
+        TcpSocketTable table = Sockets.Tcp;
+        // Only the sockets with work: those a segment, their user or a due timer made active.
+        foreach (TcpSocket socket in table.BeginDispatch(now))
         {
-            for (int i = 0; i < MaxSegmentsPerSocketPerPoll && socket.TryDispatch(now, out TcpHeader header, out int dataOffset, out int dataLength, segmentationLimit); i++)
+            int i = 0;
+            for (; i < MaxSegmentsPerSocketPerPoll && socket.TryDispatch(now, out TcpHeader header, out int dataOffset, out int dataLength, segmentationLimit); i++)
             {
                 int length = header.Length + dataLength;
                 PacketBuffer frame = RentIpv4(length, out Span<byte> segment);
@@ -216,8 +179,9 @@ public sealed partial class Interface
                 SendIpv4(now, new Ipv4Header(source, socket.RemoteEndpoint.Address, IpProtocol.Tcp, length) { DontFragment = true }, frame);
                 sent = true;
             }
+            table.EndDispatch(socket, now, more: i == MaxSegmentsPerSocketPerPoll);
         }
-        Sockets.RemoveFinishedTcpSockets();
+        table.CompleteDispatch();
         return sent;
     }
 
@@ -248,13 +212,5 @@ public sealed partial class Interface
         SendIpv4(now, new Ipv4Header(source, destination, IpProtocol.Tcp, length) { DontFragment = true }, frame);
     }
 
-    private Instant? TcpPollAt(Instant now)
-    {
-        Instant? next = null;
-        foreach (TcpSocket socket in Sockets.Tcp)
-        {
-            next = Instant.Min(next, socket.PollAt(now));
-        }
-        return next;
-    }
+    private Instant? TcpPollAt(Instant now) => Sockets.Tcp.PollAt(now);
 }

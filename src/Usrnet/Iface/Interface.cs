@@ -49,7 +49,10 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         AnswerEchoRequests = options.AnswerEchoRequests;
         Random random = options.Seed is int seed ? new Random(seed) : new Random();
         _nextIdentification = (ushort)random.Next(ushort.MaxValue + 1);
-        Sockets = new SocketSet(new Random(random.Next()));
+        // Unseeded, the sockets key their ISN, cookie and port hashes from the system's generator (RFC 6528 §3).
+        Sockets = new SocketSet(options.Seed is null ? null : new Random(random.Next()));
+        // RFC 9293 §3.7.1: the MSS our route allows is the MTU less the IPv4 and TCP headers.
+        Sockets.Tcp.RouteMss = Mtu - Ipv4Header.Length - TcpSegment.MinHeaderLength;
         _arp = new ArpCache(options.Arp);
         _reassembler = new Ipv4Reassembler(options.Reassembly);
         _icmpErrors = new IcmpErrorPolicy(options.IcmpErrorsPerSecond, options.IcmpErrorBurst);
@@ -100,6 +103,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
             return;
         }
         Address = address;
+        Sockets.Tcp.LocalAddress = address?.Address;
         _arp.Clear();
         _announcementsLeft = address is null ? 0 : AnnounceCount;
         _nextAnnouncement = null; // "as soon as polled"

@@ -1,40 +1,45 @@
 using System.Net.Sockets;
 using Usrnet.Sockets.Tcp;
+using Usrnet.Storage;
 using Usrnet.Wire;
 
 namespace Usrnet.Sockets;
 
 /// <summary>
 /// The sockets of one interface. Sockets are created here, keep a reference to their set (for port
-/// conflicts and ephemeral ports) and leave it when disposed. The interface walks the set to deliver
-/// what it receives and to collect what the sockets want to send.
+/// conflicts and ephemeral ports) and leave it when disposed. The interface finds the socket a packet
+/// is for — TCP by one hash lookup (<see cref="TcpSocketTable"/>) — and collects what the sockets want to send.
 /// </summary>
-/// <remarks>Not thread-safe: used by the interface's poll thread only.</remarks>
+/// <remarks>
+/// <para>Readiness: a socket given a <c>Token</c> (<see cref="TcpSocket.Token"/>, <see cref="TcpListenSocket.Token"/>,
+/// <see cref="UdpSocket.Token"/>) queues it when it may have become readable, writable, connected,
+/// acceptable or closed; after each poll the owner takes the tokens with <see cref="TryTakeReady"/> and
+/// visits those sockets only, however many are open (epoll's ready list).</para>
+/// <para>Not thread-safe: used by the interface's poll thread only.</para>
+/// </remarks>
 public sealed class SocketSet
 {
     /// <summary>First port of the ephemeral range (IANA dynamic ports, RFC 6335 §6).</summary>
-    public const ushort EphemeralPortFirst = 49152;
+    public const ushort EphemeralPortFirst = TcpEphemeralPorts.First;
 
     /// <summary>Last port of the ephemeral range.</summary>
-    public const ushort EphemeralPortLast = 65535;
+    public const ushort EphemeralPortLast = TcpEphemeralPorts.Last;
 
     private readonly Random _random;
 
-    /// <summary>Creates an empty set. <paramref name="random"/> chooses ephemeral ports; tests pass a seeded one.</summary>
+    /// <summary>Creates an empty set. <paramref name="random"/> chooses ephemeral ports and keys; tests pass a seeded one.</summary>
     public SocketSet(Random? random = null)
     {
         _random = random ?? new Random();
-        InitialSequenceNumbers = new TcpInitialSequenceNumbers(random is null ? null : new Random(random.Next()));
-        SynCookies = new TcpSynCookies(random is null ? null : new Random(random.Next()));
+        Tcp = new TcpSocketTable(Ready, random is null ? null : new Random(random.Next()));
     }
 
-    internal TcpSynCookies SynCookies { get; }
+    /// <summary>Tokens of sockets that may have become ready, in the order they did.</summary>
+    internal ReadyQueue Ready { get; } = new();
 
-    internal TcpInitialSequenceNumbers InitialSequenceNumbers { get; }
+    internal TcpSocketTable Tcp { get; }
 
-    internal List<TcpSocket> Tcp { get; } = [];
-
-    internal List<TcpListenSocket> TcpListeners { get; } = [];
+    internal IReadOnlyList<TcpListenSocket> TcpListeners => Tcp.Listeners;
 
     internal List<UdpSocket> Udp { get; } = [];
 
@@ -47,97 +52,18 @@ public sealed class SocketSet
     /// <summary>Number of open sockets of all kinds.</summary>
     public int Count => Udp.Count + Icmp.Count + RawIpv4.Count + RawEthernet.Count + Tcp.Count + TcpListeners.Count;
 
+    /// <summary>
+    /// Takes the token of a socket that may have become ready since it was last taken (each token waits
+    /// once however many times its socket signalled); false when none is waiting. The socket may turn out
+    /// not to be ready after all: check it, as after an epoll wake-up.
+    /// </summary>
+    public bool TryTakeReady(out object token) => Ready.TryDequeue(out token);
+
     /// <summary>Creates a closed TCP socket; <see cref="TcpSocket.Connect"/> opens it.</summary>
-    public TcpSocket CreateTcpSocket(TcpSocketOptions? options = null)
-    {
-        TcpSocket socket = new(this, options ?? TcpSocketOptions.Default);
-        Tcp.Add(socket);
-        return socket;
-    }
+    public TcpSocket CreateTcpSocket(TcpSocketOptions? options = null) => Tcp.Create(options ?? TcpSocketOptions.Default);
 
     /// <summary>Creates a TCP listener; <see cref="TcpListenSocket.Listen"/> starts it. Accepted sockets get <paramref name="options"/>.</summary>
-    public TcpListenSocket CreateTcpListenSocket(TcpSocketOptions? options = null)
-    {
-        TcpListenSocket listener = new(this, options ?? TcpSocketOptions.Default);
-        TcpListeners.Add(listener);
-        return listener;
-    }
-
-    /// <summary>Drops closed TCP sockets nobody will use again: disposed by their user, or never accepted.</summary>
-    internal void RemoveFinishedTcpSockets() => Tcp.RemoveAll(static s =>
-    {
-        bool finished = s.State == TcpState.Closed && (s.IsDisposed || s.Listener is not null);
-        if (finished)
-        {
-            s.ReleaseBuffers(); // closed and gone: no one reads or sends on it again
-        }
-        return finished;
-    });
-
-    /// <summary>
-    /// Chooses a local TCP port for a connection to <paramref name="remote"/> (RFC 6056 §3.3.1: a random
-    /// start, then the next port whose four-tuple is free).
-    /// </summary>
-    /// <exception cref="SocketException">No port is free for that peer.</exception>
-    internal ushort AllocateTcpPort(Ipv4Address local, Ipv4Endpoint remote)
-    {
-        const int count = EphemeralPortLast - EphemeralPortFirst + 1;
-        int offset = _random.Next(count);
-        for (int i = 0; i < count; i++)
-        {
-            ushort port = (ushort)(EphemeralPortFirst + ((offset + i) % count));
-            if (!IsTcpTupleTaken(new Ipv4Endpoint(local, port), remote, except: null) && !IsTcpListening(port))
-            {
-                return port;
-            }
-        }
-        throw new SocketException((int)SocketError.AddressAlreadyInUse);
-    }
-
-    /// <summary>
-    /// Chooses a port for a listener bound to port 0 (RFC 6056 §3.3.1: a random start, then the next
-    /// port that no listener and no open connection uses locally).
-    /// </summary>
-    /// <exception cref="SocketException">Every ephemeral port is taken (<see cref="SocketError.AddressAlreadyInUse"/>).</exception>
-    internal ushort AllocateTcpListenPort()
-    {
-        const int count = EphemeralPortLast - EphemeralPortFirst + 1;
-        int offset = _random.Next(count);
-        for (int i = 0; i < count; i++)
-        {
-            ushort port = (ushort)(EphemeralPortFirst + ((offset + i) % count));
-            if (!IsTcpListening(port) && !Tcp.Exists(s => s.State != TcpState.Closed && s.LocalEndpoint.Port == port))
-            {
-                return port;
-            }
-        }
-        throw new SocketException((int)SocketError.AddressAlreadyInUse);
-    }
-
-    /// <summary>True when another open TCP socket has the same four-tuple.</summary>
-    internal bool IsTcpTupleTaken(Ipv4Endpoint local, Ipv4Endpoint remote, TcpSocket? except)
-    {
-        foreach (TcpSocket s in Tcp)
-        {
-            if (s != except && s.State != TcpState.Closed && s.LocalEndpoint.Port == local.Port && s.RemoteEndpoint == remote)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private bool IsTcpListening(ushort port)
-    {
-        foreach (TcpListenSocket l in TcpListeners)
-        {
-            if (l.IsListening && l.LocalEndpoint.Port == port)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public TcpListenSocket CreateTcpListenSocket(TcpSocketOptions? options = null) => Tcp.CreateListener(options ?? TcpSocketOptions.Default);
 
     /// <summary>Creates an unbound UDP socket.</summary>
     public UdpSocket CreateUdpSocket(SocketBufferOptions? buffers = null)

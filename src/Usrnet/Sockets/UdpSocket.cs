@@ -39,6 +39,12 @@ public sealed class UdpSocket : IDisposable
     /// <summary>True when a datagram is waiting to be sent.</summary>
     public bool HasPendingSend => _queues.HasPendingSend;
 
+    /// <summary>
+    /// An object of the owner's choosing, queued in <see cref="SocketSet.TryTakeReady"/>'s ready queue
+    /// whenever a datagram or an ICMP error arrives for this socket. Null (the default) queues nothing.
+    /// </summary>
+    public object? Token { get; set; }
+
     /// <summary>Datagrams dropped because the receive queue was full.</summary>
     public long ReceiveQueueDrops { get; private set; }
 
@@ -161,13 +167,26 @@ public sealed class UdpSocket : IDisposable
     {
         if (_queues.TryEnqueueReceived(new DatagramMetadata(source, timeToLive), payload))
         {
+            Signal();
             return true;
         }
         ReceiveQueueDrops++;
         return false;
     }
 
-    internal void ReportError(SocketError error) => _pendingError = error;
+    internal void ReportError(SocketError error)
+    {
+        _pendingError = error;
+        Signal();
+    }
+
+    private void Signal()
+    {
+        if (Token is { } token)
+        {
+            _set.Ready.Enqueue(token);
+        }
+    }
 
     internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> payload) => _queues.TryPeekSend(out metadata, out payload);
 

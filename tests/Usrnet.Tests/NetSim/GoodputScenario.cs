@@ -155,7 +155,7 @@ internal static class GoodputRunner
         TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket(options);
         listener.Listen(Port);
         TcpSocket client = net.A.Sockets.CreateTcpSocket(options);
-        net.A.Connect(client, new Ipv4Endpoint(SimulatedNetwork.AddressB, Port), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(SimulatedNetwork.AddressB, Port));
         RunOutcome connected = net.RunUntil(() => listener.CanAccept || client.State == TcpState.Closed, s_connectLimit);
         if (connected != RunOutcome.Done || !listener.TryAccept(out TcpSocket server))
         {

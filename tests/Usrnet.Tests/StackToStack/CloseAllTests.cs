@@ -18,7 +18,7 @@ public class CloseAllTests
         TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
         listener.Listen(80);
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(5)));
         Assert.True(listener.TryAccept(out TcpSocket server));
         return (client, server, listener);
@@ -122,7 +122,7 @@ public class CloseAllTests
         (TcpSocket client, _, TcpListenSocket listener) = Connect(net);
         client.Send("never read"u8);
         TcpSocket waiting = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(waiting, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        waiting.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept && waiting.State == TcpState.Established, TimeSpan.FromSeconds(1)));
 
         net.B.CloseAll(net.Now, s_linger);

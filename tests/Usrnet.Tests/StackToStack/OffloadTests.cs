@@ -98,7 +98,7 @@ public class OffloadTests
         using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
         listener.Listen(80);
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(5)));
         Assert.True(listener.TryAccept(out TcpSocket server));
         using MemoryStream received = new();

@@ -44,7 +44,7 @@ public class SynFloodTests
         Assert.True(net.B.Sockets.Count <= 1 + 8, $"{net.B.Sockets.Count} sockets");
 
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(5)));
         Assert.True(listener.TryAccept(out TcpSocket server));
         Assert.Equal(1, listener.SynCookiesAccepted);
@@ -94,7 +94,7 @@ public class SynFloodTests
         using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
         listener.Listen(80, maxHalfOpen: 8);
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(1)));
         Assert.True(listener.TryAccept(out TcpSocket server));
         using RawIpv4Socket raw = net.A.Sockets.CreateRawIpv4Socket(IpProtocol.Tcp, new SocketBufferOptions { SendPackets = 4096, SendBytes = 1 << 20 });

@@ -17,7 +17,7 @@ public class TcpLossRecoveryTests(ITestOutputHelper output)
         TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
         listener.Listen(80);
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(60)));
         listener.TryAccept(out TcpSocket server);
         byte[] data = RandomNumberGenerator.GetBytes(200_000);

@@ -18,7 +18,7 @@ public class TcpStackToStackTests
         // like an application, try again with a new connection.
         for (int attempt = 1; ; attempt++)
         {
-            net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+            client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
             if (net.RunUntil(() => listener.CanAccept && client.State == TcpState.Established, TimeSpan.FromMinutes(3)))
             {
                 break;
@@ -50,7 +50,7 @@ public class TcpStackToStackTests
         for (int i = 0; i < Connects; i++)
         {
             clients[i] = net.A.Sockets.CreateTcpSocket();
-            net.A.Connect(clients[i], new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+            clients[i].Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         }
 
         Assert.True(
@@ -114,7 +114,7 @@ public class TcpStackToStackTests
     {
         using TwoStacks net = new();
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 81), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 81));
         Assert.True(net.RunUntil(() => client.State == TcpState.Closed, TimeSpan.FromSeconds(5)));
         Assert.True(client.TryTakeError(out SocketError error));
         Assert.Equal(SocketError.ConnectionRefused, error);
@@ -127,7 +127,7 @@ public class TcpStackToStackTests
         using TwoStacks net = new();
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
         Instant start = net.Now;
-        net.A.Connect(client, new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.77"), 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(Ipv4Address.Parse("10.0.0.77"), 80));
 
         // ARP's three requests a second apart go unanswered; the local "host unreachable" ends the attempt
         // in SYN-SENT (RFC 5461 §4.1, as Linux does) instead of after every SYN retransmission (~2 minutes).

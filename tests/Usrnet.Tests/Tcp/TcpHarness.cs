@@ -92,9 +92,18 @@ internal sealed class TcpHarness
 
     public Ipv4Endpoint RemoteEndpoint { get; } = new(RemoteAddress, RemotePort);
 
-    public SocketSet Set { get; } = new(new Random(1234));
+    public SocketSet Set { get; } = CreateSet();
 
     public TcpSocket Socket { get; private set; } = null!;
+
+    /// <summary>A set whose sockets open from <see cref="LocalAddress"/> over a route of MSS 1460 (an Ethernet MTU).</summary>
+    private static SocketSet CreateSet()
+    {
+        SocketSet set = new(new Random(1234));
+        set.Tcp.LocalAddress = LocalAddress;
+        set.Tcp.RouteMss = 1460;
+        return set;
+    }
 
     public TcpListenSocket? Listener { get; private set; }
 
@@ -135,7 +144,7 @@ internal sealed class TcpHarness
     public static TcpHarness SynSent(TcpSocketOptions? options = null)
     {
         TcpHarness h = Closed(options);
-        h.Socket.Connect(h.Now, h.RemoteEndpoint, LocalAddress, LocalPort);
+        h.Socket.Connect(h.Now, h.RemoteEndpoint, TcpHarness.LocalPort);
         SentSegment syn = h.Recv();
         Assert.Equal(TcpFlags.Syn, syn.Flags);
         h.LearnIss(syn);
@@ -184,7 +193,7 @@ internal sealed class TcpHarness
         TcpHeader syn = new(remotePort, LocalPort, seq ?? RemoteIss, default, TcpFlags.Syn, window) { Options = options ?? PlainSynOptions };
         Ipv4Endpoint remote = new(RemoteAddress, remotePort);
         int before = Set.Tcp.Count;
-        TcpHeader? cookie = Listener.ProcessSyn(Now, LocalEndpoint, remote, syn, routeMss: 1460);
+        TcpHeader? cookie = Listener.ProcessSyn(Now, LocalEndpoint, remote, syn);
         Assert.Null(cookie);
         if (Set.Tcp.Count == before)
         {

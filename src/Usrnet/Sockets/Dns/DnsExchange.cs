@@ -279,7 +279,7 @@ internal sealed class DnsExchange : IDisposable
         // RFC 7766 §5: ask the same server again over TCP; the truncated UDP answer is not used.
         _udp?.Dispose();
         _udp = null;
-        if (localAddress is not { } local)
+        if (localAddress is null)
         {
             AttemptFailed(now, DnsError.NetworkUnreachable);
             return;
@@ -291,7 +291,7 @@ internal sealed class DnsExchange : IDisposable
         _counters.TcpConnections++;
         try
         {
-            _tcp.Connect(now, new Ipv4Endpoint(server, DnsResolver.ServerPort), local);
+            _tcp.Connect(now, new Ipv4Endpoint(server, DnsResolver.ServerPort));
         }
         catch (SocketException)
         {

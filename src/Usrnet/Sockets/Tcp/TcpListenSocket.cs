@@ -15,15 +15,15 @@ namespace Usrnet.Sockets.Tcp;
 /// </remarks>
 public sealed class TcpListenSocket : IDisposable
 {
-    private readonly SocketSet _set;
+    private readonly TcpSocketTable _table;
     private readonly TcpSocketOptions _socketOptions;
-    private readonly List<TcpSocket> _halfOpen = [];
+    private readonly HashSet<TcpSocket> _halfOpen = [];
     private readonly Queue<TcpSocket> _accepted = new();
     private bool _disposed;
 
-    internal TcpListenSocket(SocketSet set, TcpSocketOptions socketOptions)
+    internal TcpListenSocket(TcpSocketTable table, TcpSocketOptions socketOptions)
     {
-        _set = set;
+        _table = table;
         _socketOptions = socketOptions;
     }
 
@@ -57,6 +57,12 @@ public sealed class TcpListenSocket : IDisposable
     /// <summary>Connections opened by a valid returned cookie.</summary>
     public long SynCookiesAccepted { get; private set; }
 
+    /// <summary>
+    /// An object of the owner's choosing, queued in <see cref="SocketSet.TryTakeReady"/>'s ready queue
+    /// whenever a connection joins the accept queue. Null (the default) queues nothing.
+    /// </summary>
+    public object? Token { get; set; }
+
     /// <summary>Send SYN cookies when the half-open queue is full (on by default, like Linux's tcp_syncookies=1).</summary>
     public bool UseSynCookies { get; set; } = true;
 
@@ -71,17 +77,16 @@ public sealed class TcpListenSocket : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(backlog, 1);
+        if (IsListening)
+        {
+            _table.UnbindListener(this); // listening again: possibly on another port
+            IsListening = false;
+        }
         if (port == 0)
         {
-            port = _set.AllocateTcpListenPort();
+            port = _table.AllocateListenPort();
         }
-        foreach (TcpListenSocket other in _set.TcpListeners)
-        {
-            if (other != this && other.IsListening && other.LocalEndpoint.Port == port)
-            {
-                throw new SocketException((int)SocketError.AddressAlreadyInUse);
-            }
-        }
+        _table.BindListener(this, port);
         LocalEndpoint = new Ipv4Endpoint(address ?? Ipv4Address.Any, port);
         Backlog = backlog;
         MaxHalfOpen = maxHalfOpen ?? Math.Max(backlog, 256);
@@ -114,8 +119,8 @@ public sealed class TcpListenSocket : IDisposable
             return;
         }
         _disposed = true;
+        _table.RemoveListener(this);
         IsListening = false;
-        _set.TcpListeners.Remove(this);
         foreach (TcpSocket s in _halfOpen.Concat(_accepted).ToList())
         {
             s.Abort();
@@ -135,8 +140,9 @@ public sealed class TcpListenSocket : IDisposable
     /// A SYN for this listener: a new connection in SYN-RECEIVED; or, when the half-open queue is full,
     /// a stateless SYN-ACK carrying a cookie, returned for the interface to send.
     /// </summary>
-    internal TcpHeader? ProcessSyn(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader syn, int routeMss)
+    internal TcpHeader? ProcessSyn(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader syn)
     {
+        int routeMss = _table.RouteMss;
         if (_accepted.Count >= Backlog)
         {
             SynsDropped++;
@@ -150,7 +156,7 @@ public sealed class TcpListenSocket : IDisposable
                 return null;
             }
             int peerMss = syn.Options.MaximumSegmentSize is ushort m && m > 0 ? m : TcpSocket.DefaultMss;
-            TcpSeqNumber cookie = _set.SynCookies.Create(now, local, remote, syn.SequenceNumber, Math.Min(peerMss, routeMss));
+            TcpSeqNumber cookie = _table.SynCookies.Create(now, local, remote, syn.SequenceNumber, Math.Min(peerMss, routeMss));
             SynCookiesSent++;
             ushort window = (ushort)Math.Min(_socketOptions.ReceiveBufferSize, ushort.MaxValue);
             return new TcpHeader(local.Port, remote.Port, cookie, syn.SequenceNumber + 1, TcpFlags.Syn | TcpFlags.Ack, window)
@@ -158,9 +164,8 @@ public sealed class TcpListenSocket : IDisposable
                 Options = CookieSynAckOptions(now, syn.Options, cookie, routeMss),
             };
         }
-        TcpSocket socket = _set.CreateTcpSocket(_socketOptions);
+        TcpSocket socket = _table.Create(_socketOptions);
         socket.Listener = this;
-        socket.RouteMss = routeMss;
         _halfOpen.Add(socket);
         socket.AcceptSyn(now, local, remote, syn);
         return null;
@@ -194,10 +199,10 @@ public sealed class TcpListenSocket : IDisposable
     /// connection it completes, established and queued for accept (the caller then processes the
     /// segment on it); otherwise null.
     /// </summary>
-    internal TcpSocket? TryCompleteCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack, int routeMss)
+    internal TcpSocket? TryCompleteCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack)
     {
         if (!UseSynCookies || _accepted.Count >= Backlog
-            || !_set.SynCookies.TryValidate(now, local, remote, ack.AcknowledgmentNumber - 1, ack.SequenceNumber - 1, out int mss))
+            || !_table.SynCookies.TryValidate(now, local, remote, ack.AcknowledgmentNumber - 1, ack.SequenceNumber - 1, out int mss))
         {
             return null;
         }
@@ -207,12 +212,12 @@ public sealed class TcpListenSocket : IDisposable
         {
             TcpSynCookies.DecodeOptions(ts.EchoReply, out scale, out sack);
         }
-        TcpSocket socket = _set.CreateTcpSocket(_socketOptions);
+        TcpSocket socket = _table.Create(_socketOptions);
         socket.Listener = this;
-        socket.RouteMss = routeMss;
         socket.AcceptCookie(now, local, remote, ack, mss, scale, sack);
         SynCookiesAccepted++;
         _accepted.Enqueue(socket);
+        _table.Signal(this);
         return socket;
     }
 
@@ -220,6 +225,7 @@ public sealed class TcpListenSocket : IDisposable
     {
         _halfOpen.Remove(socket);
         _accepted.Enqueue(socket);
+        _table.Signal(this);
     }
 
     internal void OnClosed(TcpSocket socket)

@@ -5,12 +5,6 @@ namespace Usrnet.Sockets.Tcp;
 
 public sealed partial class TcpSocket
 {
-    /// <summary>True when the segment belongs to this connection's four-tuple.</summary>
-    internal bool Matches(Ipv4Address source, ushort sourcePort, Ipv4Address destination, ushort destinationPort) =>
-        State is not (TcpState.Closed or TcpState.Listen)
-        && LocalEndpoint.Port == destinationPort && RemoteEndpoint.Port == sourcePort
-        && RemoteEndpoint.Address == source && (LocalEndpoint.Address == destination || LocalEndpoint.Address.IsUnspecified);
-
     /// <summary>
     /// Starts a passive open from a listener's SYN (RFC 9293 §3.10.7.2): SYN-RECEIVED, with our SYN-ACK queued.
     /// </summary>
@@ -21,7 +15,8 @@ public sealed partial class TcpSocket
         ResetConnectionState();
         _irs = syn.SequenceNumber;
         _rcvNxt = syn.SequenceNumber + 1;
-        _iss = _set.InitialSequenceNumbers.Next(now, local, remote);
+        _routeMss = _table.RouteMss;
+        _iss = _table.InitialSequenceNumbers.Next(now, local, remote);
         _sndUna = _iss;
         _sndNxt = _iss;
         _recover = _iss;
@@ -46,6 +41,7 @@ public sealed partial class TcpSocket
         LocalEndpoint = local;
         RemoteEndpoint = remote;
         ResetConnectionState();
+        _routeMss = _table.RouteMss;
         _synToSend = false;
         _iss = ack.AcknowledgmentNumber - 1;
         _irs = ack.SequenceNumber - 1;
@@ -69,7 +65,7 @@ public sealed partial class TcpSocket
         _rcvAdvertisedRight = _rcvNxt + Math.Min(_rx.Free, ushort.MaxValue); // what the SYN-ACK offered (unscaled)
         _lastAckSent = _rcvNxt;
         _lastActivity = now;
-        State = TcpState.Established;
+        SetState(TcpState.Established);
     }
 
     /// <summary>
@@ -79,6 +75,8 @@ public sealed partial class TcpSocket
     internal TcpHeader? Process(Instant now, in TcpHeader segment, ReadOnlySpan<byte> payload)
     {
         _segmentsReceived++;
+        _table.Activate(this); // whatever the segment says, an answer or a timer may change
+        _table.Signal(this);   // and a reader, writer or connect waiting on the socket may complete
         _lastActivity = now;
         _keepAliveProbesSent = 0;
         _keepAliveDeadline = null; // RFC 1122 §4.2.3.6: the next probe waits a full idle time from here

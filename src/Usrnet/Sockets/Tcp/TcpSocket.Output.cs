@@ -297,7 +297,7 @@ public sealed partial class TcpSocket
         bool synAck = State == TcpState.SynReceived;
         TcpOptions options = new()
         {
-            MaximumSegmentSize = (ushort)Math.Min(RouteMss, ushort.MaxValue),
+            MaximumSegmentSize = (ushort)Math.Min(_routeMss, ushort.MaxValue),
             // RFC 7323 §1.3: a SYN-ACK carries window scale only when the SYN did.
             WindowScale = _options.WindowScaling && (!synAck || _wsEnabled) ? (byte)OurWindowShift() : null,
             SackPermitted = _options.SelectiveAcknowledgments && (!synAck || _sackEnabled),

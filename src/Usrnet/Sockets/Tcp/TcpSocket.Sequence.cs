@@ -90,8 +90,8 @@ public sealed partial class TcpSocket
     private long _challengeAcksSent;
     private long _challengeAcksSuppressed;
 
-    /// <summary>MSS the route allows (interface MTU − 40); set by the interface before connect or accept.</summary>
-    internal int RouteMss { get; set; } = 1460;
+    /// <summary>MSS the route allows (interface MTU − 40), taken from the table when the connection opens.</summary>
+    private int _routeMss = DefaultMss;
 
     private void ResetConnectionState()
     {
@@ -152,7 +152,7 @@ public sealed partial class TcpSocket
         }
         _sackEnabled = _options.SelectiveAcknowledgments && peer.SackPermitted;
         int peerMss = peer.MaximumSegmentSize is ushort m && m > 0 ? m : DefaultMss;
-        _sndMss = ClampToMinSendMss(Math.Min(peerMss, RouteMss) - (_tsEnabled ? TimestampOptionLength : 0));
+        _sndMss = ClampToMinSendMss(Math.Min(peerMss, _routeMss) - (_tsEnabled ? TimestampOptionLength : 0));
         _cc.SetMss(_sndMss);
         _cc.SetWindow(CongestionController.InitialWindow(_sndMss, _options.InitialWindowSegments));
     }
@@ -174,6 +174,7 @@ public sealed partial class TcpSocket
     /// </summary>
     internal void ReducePathMtu(int mtu)
     {
+        _table.Activate(this); // segments now too large are resent smaller
         int mss = ClampToMinSendMss(mtu - 40 - (_tsEnabled ? TimestampOptionLength : 0));
         if (mss >= _sndMss)
         {

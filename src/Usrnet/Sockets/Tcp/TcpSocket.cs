@@ -19,7 +19,7 @@ namespace Usrnet.Sockets.Tcp;
 /// </remarks>
 public sealed partial class TcpSocket : IDisposable
 {
-    private readonly SocketSet _set;
+    private readonly TcpSocketTable _table;
     private readonly TcpSocketOptions _options;
     private readonly RingBuffer _tx;
     private readonly RingBuffer _rx;
@@ -28,10 +28,10 @@ public sealed partial class TcpSocket : IDisposable
     private SocketError _softError;
     private bool _disposed;
 
-    internal TcpSocket(SocketSet set, TcpSocketOptions options)
+    internal TcpSocket(TcpSocketTable table, TcpSocketOptions options)
     {
         options.Validate();
-        _set = set;
+        _table = table;
         _options = options;
         _tx = new RingBuffer(options.SendBufferSize);
         _rx = new RingBuffer(InitialReceiveBufferFor(options), options.ReceiveBufferSize);
@@ -78,6 +78,25 @@ public sealed partial class TcpSocket : IDisposable
     /// <summary>The listener that accepted this connection, while it waits in the accept queue.</summary>
     internal TcpListenSocket? Listener { get; set; }
 
+    /// <summary>
+    /// An object of the owner's choosing, queued in <see cref="SocketSet.TryTakeReady"/>'s ready queue
+    /// whenever a segment arrives for this socket or its state changes: when a read, a write, a connect
+    /// waiting on it may complete. Null (the default) queues nothing.
+    /// </summary>
+    public object? Token { get; set; }
+
+    /// <summary>Position in the table's socket list; -1 once the socket has left the table.</summary>
+    internal int TableIndex { get; set; }
+
+    /// <summary>True while the socket is on the table's active list (it has work for the next dispatch).</summary>
+    internal bool IsActive { get; set; }
+
+    /// <summary>The deadline of the socket's current entry on the table's heap, or null.</summary>
+    internal Instant? ScheduledAt { get; set; }
+
+    /// <summary>Closed, and disposed by its user or never accepted: nobody will use it again and it leaves the table.</summary>
+    internal bool IsFinished => State == TcpState.Closed && (_disposed || Listener is not null);
+
     /// <summary>What the connection did so far.</summary>
     public TcpStatistics Statistics => new()
     {
@@ -109,13 +128,17 @@ public sealed partial class TcpSocket : IDisposable
     };
 
     /// <summary>
-    /// Starts an active open (RFC 9293 §3.10.1): sends a SYN to <paramref name="remote"/> from
-    /// <paramref name="localAddress"/> and <paramref name="localPort"/> (0 picks an ephemeral port, RFC 6056).
-    /// The state becomes SYN-SENT; poll the interface and watch <see cref="State"/> or <see cref="TryTakeError"/>.
+    /// Starts an active open (RFC 9293 §3.10.1): sends a SYN to <paramref name="remote"/> from the
+    /// interface's address and <paramref name="localPort"/> (0 picks an ephemeral port, RFC 6056), offering
+    /// the MSS of the interface's route. The state becomes SYN-SENT; poll the interface and watch
+    /// <see cref="State"/> or <see cref="TryTakeError"/>.
     /// </summary>
-    /// <exception cref="SocketException"><see cref="SocketError.IsConnected"/> when not closed, <see cref="SocketError.AddressAlreadyInUse"/> for a taken four-tuple.</exception>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.NetworkUnreachable"/> while the interface has no address,
+    /// <see cref="SocketError.IsConnected"/> when not closed, <see cref="SocketError.AddressAlreadyInUse"/> for a taken four-tuple.
+    /// </exception>
     /// <exception cref="ArgumentException">The remote endpoint is not a unicast address and a port.</exception>
-    public void Connect(Instant now, Ipv4Endpoint remote, Ipv4Address localAddress, ushort localPort = 0)
+    public void Connect(Instant now, Ipv4Endpoint remote, ushort localPort = 0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (State != TcpState.Closed)
@@ -126,18 +149,23 @@ public sealed partial class TcpSocket : IDisposable
         {
             throw new ArgumentException($"{remote} is not a unicast address and port", nameof(remote));
         }
+        if (_table.LocalAddress is not { } localAddress)
+        {
+            throw new SocketException((int)SocketError.NetworkUnreachable);
+        }
         if (localPort == 0)
         {
-            localPort = _set.AllocateTcpPort(localAddress, remote);
+            localPort = _table.AllocatePort(localAddress, remote);
         }
-        else if (_set.IsTcpTupleTaken(new Ipv4Endpoint(localAddress, localPort), remote, this))
+        else if (_table.IsTupleTaken(localPort, remote, this))
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse);
         }
         LocalEndpoint = new Ipv4Endpoint(localAddress, localPort);
         RemoteEndpoint = remote;
         ResetConnectionState();
-        _iss = _set.InitialSequenceNumbers.Next(now, LocalEndpoint, remote);
+        _routeMss = _table.RouteMss;
+        _iss = _table.InitialSequenceNumbers.Next(now, LocalEndpoint, remote);
         _sndUna = _iss;
         _sndNxt = _iss;
         _recover = _iss;
@@ -162,7 +190,12 @@ public sealed partial class TcpSocket : IDisposable
         {
             ThrowSendError();
         }
-        return _tx.Enqueue(data);
+        int queued = _tx.Enqueue(data);
+        if (queued > 0)
+        {
+            _table.Activate(this);
+        }
+        return queued;
     }
 
     /// <summary>
@@ -178,6 +211,10 @@ public sealed partial class TcpSocket : IDisposable
         if (read == 0 && _error != SocketError.Success && !_finReceived)
         {
             throw new SocketException((int)_error);
+        }
+        if (read > 0)
+        {
+            _table.Activate(this); // a window update may be due
         }
         return read; // the window update, if reading opened enough, goes out at the next dispatch
     }
@@ -212,6 +249,7 @@ public sealed partial class TcpSocket : IDisposable
     /// </summary>
     public void Shutdown()
     {
+        _table.Activate(this);
         switch (State)
         {
             case TcpState.SynSent:
@@ -229,6 +267,7 @@ public sealed partial class TcpSocket : IDisposable
     /// <summary>Aborts the connection (RFC 9293 §3.10.5 ABORT): sends a reset and discards both buffers.</summary>
     public void Abort()
     {
+        _table.Activate(this);
         if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
         {
             _resetPending = true;
@@ -265,6 +304,7 @@ public sealed partial class TcpSocket : IDisposable
             return;
         }
         _disposed = true;
+        _table.Activate(this); // to send its FIN or reset, or to leave the table
         if (_rx.Length > 0 && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.FinWait2)
         {
             // RFC 2525 §2.17: closing with unread data sends a reset, so the peer learns it was lost.
@@ -322,6 +362,16 @@ public sealed partial class TcpSocket : IDisposable
     {
         TcpState old = State;
         State = state;
+        if (old == TcpState.Closed && state != TcpState.Closed)
+        {
+            _table.Bind(this);
+        }
+        else if (state == TcpState.Closed && old != TcpState.Closed)
+        {
+            _table.Unbind(this);
+        }
+        _table.Activate(this); // a new state has its own segments to send and timers to arm
+        _table.Signal(this);
         if (state == TcpState.Established && old == TcpState.SynReceived && Listener is { } listener)
         {
             listener.OnEstablished(this);
@@ -348,6 +398,7 @@ public sealed partial class TcpSocket : IDisposable
     internal void ReportSoftError(SocketError error)
     {
         _softError = error;
+        _table.Activate(this);
         if (State == TcpState.SynSent)
         {
             Fail(error);
