@@ -20,7 +20,7 @@ internal sealed class DnsLookup : IStackWaiter
         DnsLookup lookup = new(query);
         if (!((IStackWaiter)lookup).TryComplete(default))
         {
-            stack.AddWaiter(lookup);
+            stack.AddPolledWaiter(lookup);
             if (cancellationToken.CanBeCanceled)
             {
                 lookup._cancellation = cancellationToken.UnsafeRegister(static (state, token) =>

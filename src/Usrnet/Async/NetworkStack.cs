@@ -43,7 +43,8 @@ public sealed partial class NetworkStack : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Thread _loop;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<IStackWaiter> _waiters = [];
+    private readonly HashSet<IStackWaiter> _waiting = new(ReferenceEqualityComparer.Instance);
+    private readonly List<IStackWaiter> _polled = [];
     private volatile bool _stopping;
 
     private NetworkStack(IDevice device, NetworkStackOptions options)
@@ -383,22 +384,33 @@ public sealed partial class NetworkStack : IAsyncDisposable
         await _stopped.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Makes the loop poll soon: after a call queued data or freed buffer space. Any thread.</summary>
+    /// <summary>Makes the loop poll soon: after a call gave a socket work (see <see cref="TcpSocket"/>'s active list). Any thread.</summary>
     internal void Wake() => _iface.Device.Wake();
 
     /// <summary>
-    /// Registers <paramref name="waiter"/> to be asked, after each poll, whether its pending operation
-    /// can complete. Caller holds the gate.
+    /// Registers <paramref name="waiter"/>, whose socket carries it as its token, to be asked whether its
+    /// pending operation can complete each time the socket signals readiness. Caller holds the gate.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The stack is stopping: no loop would ever complete the operation.</exception>
     internal void AddWaiter(IStackWaiter waiter)
     {
         ThrowIfStopping();
-        if (!_waiters.Contains(waiter))
-        {
-            _waiters.Add(waiter);
-        }
+        _waiting.Add(waiter);
     }
+
+    /// <summary>
+    /// Registers a waiter that no socket signals for (a DNS lookup, which the resolver finishes): it is
+    /// asked after every poll. Caller holds the gate.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The stack is stopping.</exception>
+    internal void AddPolledWaiter(IStackWaiter waiter)
+    {
+        AddWaiter(waiter);
+        _polled.Add(waiter);
+    }
+
+    /// <summary>Forgets a waiter whose socket is closed by its user (its operations were failed). Caller holds the gate.</summary>
+    internal void RemoveWaiter(IStackWaiter waiter) => _waiting.Remove(waiter);
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once the stack is stopping. Caller holds the gate.</summary>
     internal void ThrowIfStopping() => ObjectDisposedException.ThrowIf(_stopping, this);
@@ -583,26 +595,48 @@ public sealed partial class NetworkStack : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes what the poll made possible: the waiters whose sockets signalled readiness, then the
+    /// polled ones. Idle connections cost nothing here, however many have a read pending.
+    /// </summary>
     private void CompleteWaiters(Instant now)
     {
-        for (int i = _waiters.Count - 1; i >= 0; i--)
+        while (_iface.Sockets.TryTakeReady(out object token))
         {
-            bool done;
-            try
+            if (token is IStackWaiter waiter && _waiting.Contains(waiter))
             {
-                done = _waiters[i].TryComplete(now);
-            }
-            catch (Exception e)
-            {
-                Log.PollFailed(_logger, e);
-                done = true;
-            }
-            if (done)
-            {
-                _waiters[i] = _waiters[^1];
-                _waiters.RemoveAt(_waiters.Count - 1);
+                Complete(waiter, now);
             }
         }
+        for (int i = _polled.Count - 1; i >= 0; i--)
+        {
+            IStackWaiter waiter = _polled[i];
+            if (!_waiting.Contains(waiter) || Complete(waiter, now))
+            {
+                _polled[i] = _polled[^1];
+                _polled.RemoveAt(_polled.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>Asks one waiter; forgets it once nothing of it is pending. True when forgotten.</summary>
+    private bool Complete(IStackWaiter waiter, Instant now)
+    {
+        bool done;
+        try
+        {
+            done = waiter.TryComplete(now);
+        }
+        catch (Exception e)
+        {
+            Log.PollFailed(_logger, e);
+            done = true;
+        }
+        if (done)
+        {
+            _waiting.Remove(waiter);
+        }
+        return done;
     }
 
     private void AbortAll()
@@ -612,11 +646,12 @@ public sealed partial class NetworkStack : IAsyncDisposable
             waiter.TrySetException(new ObjectDisposedException(nameof(NetworkStack)));
         }
         _addressWaiters.Clear();
-        foreach (IStackWaiter waiter in _waiters)
+        foreach (IStackWaiter waiter in _waiting)
         {
             waiter.Abort(new SocketException((int)SocketError.OperationAborted));
         }
-        _waiters.Clear();
+        _waiting.Clear();
+        _polled.Clear();
     }
 
     private static partial class Log
@@ -626,12 +661,16 @@ public sealed partial class NetworkStack : IAsyncDisposable
     }
 }
 
-/// <summary>An async socket with an operation that waits for the stack (data, room, a connection).</summary>
+/// <summary>
+/// An async socket with an operation that waits for the stack (data, room, a connection). It is its
+/// socket's token, so the stack asks it only when that socket signals readiness.
+/// </summary>
 internal interface IStackWaiter
 {
     /// <summary>
     /// Completes what can complete now; returns true when nothing is pending any more (the stack then
-    /// forgets the waiter until it registers again). Called by the loop under the gate.
+    /// forgets the waiter until it registers again). Called by the loop under the gate, after its socket
+    /// signalled; the socket may turn out not to be ready after all.
     /// </summary>
     bool TryComplete(Instant now);
 

@@ -45,6 +45,7 @@ public sealed class TcpStream : Stream, IStackWaiter
         _write = new StackOperation<int>(stack);
         LocalEndpoint = socket.LocalEndpoint;
         RemoteEndpoint = socket.RemoteEndpoint;
+        socket.Token = this; // the socket signals when data, room, its handshake or its end arrive
     }
 
     /// <summary>This end's address and port.</summary>
@@ -119,9 +120,12 @@ public sealed class TcpStream : Stream, IStackWaiter
             {
                 throw new InvalidOperationException("A read is already pending on this stream.");
             }
+            bool idle = !_socket.NeedsDispatch;
             try
             {
-                if (!TryRead(buffer.Span, out read, out wake))
+                bool done = TryRead(buffer.Span, out read);
+                wake = idle && _socket.NeedsDispatch;
+                if (!done)
                 {
                     _readBuffer = buffer;
                     _socket.PostReceive(buffer); // data arriving while we wait is copied straight into it
@@ -136,7 +140,7 @@ public sealed class TcpStream : Stream, IStackWaiter
         }
         if (wake)
         {
-            _stack.Wake(); // reading opened the receive window: a window update may be due
+            _stack.Wake(); // reading opened the receive window enough for a window update
         }
         return ValueTask.FromResult(read);
     }
@@ -159,6 +163,7 @@ public sealed class TcpStream : Stream, IStackWaiter
             return ValueTask.CompletedTask;
         }
         ValueTask pending;
+        bool wake;
         lock (_stack.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -167,10 +172,12 @@ public sealed class TcpStream : Stream, IStackWaiter
             {
                 throw new InvalidOperationException("A write is already pending on this stream.");
             }
+            bool idle = !_socket.NeedsDispatch;
             int sent;
             try
             {
                 sent = _socket.Send(buffer.Span);
+                wake = idle && _socket.NeedsDispatch;
             }
             catch (SocketException e)
             {
@@ -188,7 +195,10 @@ public sealed class TcpStream : Stream, IStackWaiter
                 pending = _write.StartWithoutResult(cancellationToken);
             }
         }
-        _stack.Wake(); // the loop segments and sends what was queued
+        if (wake)
+        {
+            _stack.Wake(); // the loop segments and sends what was queued
+        }
         return pending;
     }
 
@@ -219,6 +229,7 @@ public sealed class TcpStream : Stream, IStackWaiter
             _socket.Abort();
             _socket.Dispose();
             FailPending(new SocketException((int)SocketError.ConnectionAborted));
+            _stack.RemoveWaiter(this);
         }
         _stack.Wake();
     }
@@ -306,6 +317,7 @@ public sealed class TcpStream : Stream, IStackWaiter
                     _disposed = true;
                     _socket.Dispose(); // graceful: FIN after queued data (or RST if data was left unread)
                     FailPending(new SocketException((int)SocketError.OperationAborted));
+                    _stack.RemoveWaiter(this);
                 }
             }
             _stack.Wake();
@@ -344,7 +356,7 @@ public sealed class TcpStream : Stream, IStackWaiter
                     _readBuffer = default;
                     _read.SetResult(direct); // the data is in the reader's buffer already
                 }
-                else if (TryRead(_readBuffer.Span, out int read, out _))
+                else if (TryRead(_readBuffer.Span, out int read))
                 {
                     _readBuffer = default;
                     _read.SetResult(read);
@@ -381,13 +393,9 @@ public sealed class TcpStream : Stream, IStackWaiter
 
     void IStackWaiter.Abort(Exception error) => FailPending(error);
 
-    /// <summary>
-    /// Tries to complete a read now. False when it has to wait. <paramref name="wake"/> says whether data
-    /// was taken (so the loop should look at the receive window). Caller holds the gate.
-    /// </summary>
-    private bool TryRead(Span<byte> buffer, out int read, out bool wake)
+    /// <summary>Tries to complete a read now. False when it has to wait. Caller holds the gate.</summary>
+    private bool TryRead(Span<byte> buffer, out int read)
     {
-        wake = false;
         read = 0;
         if (_socket.CanReceive)
         {
@@ -396,7 +404,6 @@ public sealed class TcpStream : Stream, IStackWaiter
                 return true; // a zero-byte read: data is there, none taken
             }
             read = _socket.Receive(buffer);
-            wake = true;
             return true;
         }
         if (_socket.Error != SocketError.Success)

@@ -22,6 +22,7 @@ public sealed class TcpStreamListener : IStackWaiter, IAsyncDisposable, IDisposa
         _socket = socket;
         _accept = new StackOperation<TcpStream>(stack);
         LocalEndpoint = socket.LocalEndpoint;
+        socket.Token = this; // the listener signals when a connection joins its accept queue
     }
 
     /// <summary>The port listened on; the address is 0.0.0.0, meaning every address of the interface.</summary>
@@ -66,6 +67,7 @@ public sealed class TcpStreamListener : IStackWaiter, IAsyncDisposable, IDisposa
             _disposed = true;
             _socket.Dispose();
             _accept.SetException(new SocketException((int)SocketError.OperationAborted));
+            _stack.RemoveWaiter(this);
         }
         _stack.Wake();
     }

@@ -31,6 +31,7 @@ public sealed class UdpChannel : IStackWaiter, IAsyncDisposable, IDisposable
 
     internal UdpChannel(NetworkStack stack, UdpSocket socket)
     {
+        socket.Token = this; // the socket signals each datagram, ICMP error and freed send slot
         _stack = stack;
         _socket = socket;
         _receive = new StackOperation<ReceivedDatagram>(stack);
@@ -114,6 +115,7 @@ public sealed class UdpChannel : IStackWaiter, IAsyncDisposable, IDisposable
             _disposed = true;
             _socket.Dispose();
             ((IStackWaiter)this).Abort(new SocketException((int)SocketError.OperationAborted));
+            _stack.RemoveWaiter(this);
         }
     }
 

@@ -190,5 +190,9 @@ public sealed class UdpSocket : IDisposable
 
     internal bool TryPeekOutgoing(out DatagramMetadata metadata, out Span<byte> payload) => _queues.TryPeekSend(out metadata, out payload);
 
-    internal void DequeueOutgoing() => _queues.DequeueSend();
+    internal void DequeueOutgoing()
+    {
+        _queues.DequeueSend();
+        Signal(); // room for a sender that waits
+    }
 }

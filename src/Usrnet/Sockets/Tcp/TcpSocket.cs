@@ -94,6 +94,13 @@ public sealed partial class TcpSocket : IDisposable
     /// <summary>The deadline of the socket's current entry on the table's heap, or null.</summary>
     internal Instant? ScheduledAt { get; set; }
 
+    /// <summary>
+    /// True while the socket waits for the interface's next dispatch. A caller on another thread that
+    /// finds it false before a call and true after must wake the interface's loop; otherwise the loop
+    /// knows already.
+    /// </summary>
+    internal bool NeedsDispatch => IsActive;
+
     /// <summary>Closed, and disposed by its user or never accepted: nobody will use it again and it leaves the table.</summary>
     internal bool IsFinished => State == TcpState.Closed && (_disposed || Listener is not null);
 
@@ -190,8 +197,11 @@ public sealed partial class TcpSocket : IDisposable
         {
             ThrowSendError();
         }
+        // With a segment's worth unsent already, the socket waits for a window, not for data: the ACK
+        // that opens it makes the socket active, and nobody need wake the interface for this call.
+        bool segmentWaiting = _tx.Length - (_sndNxt - _sndUna) >= _sndMss;
         int queued = _tx.Enqueue(data);
-        if (queued > 0)
+        if (queued > 0 && !segmentWaiting)
         {
             _table.Activate(this);
         }
@@ -212,9 +222,9 @@ public sealed partial class TcpSocket : IDisposable
         {
             throw new SocketException((int)_error);
         }
-        if (read > 0)
+        if (read > 0 && WindowUpdateDue())
         {
-            _table.Activate(this); // a window update may be due
+            _table.Activate(this); // reading opened the window enough to tell the peer (§3.8.6.2.2)
         }
         return read; // the window update, if reading opened enough, goes out at the next dispatch
     }
