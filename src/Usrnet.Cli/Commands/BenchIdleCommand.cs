@@ -62,7 +62,7 @@ internal static class BenchIdleCommand
             for (int i = 0; i < Batch && clients.Count < count; i++)
             {
                 TcpSocket client = a.Sockets.CreateTcpSocket();
-                a.Connect(client, remote, clock.Now);
+                client.Connect(clock.Now, remote);
                 clients.Add(client);
             }
             clock.Advance(TimeSpan.FromMilliseconds(1));

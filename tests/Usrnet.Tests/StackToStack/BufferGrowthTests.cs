@@ -18,7 +18,7 @@ public class BufferGrowthTests
         using TcpListenSocket listener = net.B.Sockets.CreateTcpListenSocket();
         listener.Listen(80);
         TcpSocket client = net.A.Sockets.CreateTcpSocket();
-        net.A.Connect(client, new Ipv4Endpoint(TwoStacks.AddressB, 80), net.Now);
+        client.Connect(net.Now, new Ipv4Endpoint(TwoStacks.AddressB, 80));
         Assert.True(net.RunUntil(() => listener.CanAccept, TimeSpan.FromSeconds(5)));
         Assert.True(listener.TryAccept(out TcpSocket server));
         Assert.Equal(TcpSocket.InitialReceiveBuffer, server.Statistics.ReceiveBufferSize);
