@@ -124,11 +124,10 @@ internal static class ServeCommand
         {
             await app.StopAsync(grace.Token).ConfigureAwait(false);
         }
-        stack?.Inspect(iface =>
+        if (stack is not null)
         {
-            UpCommand.PrintCounters(iface.Counters, output);
-            return 0;
-        });
+            UpCommand.PrintCounters(stack.Counters, output);
+        }
         return 0;
     }
 
@@ -177,14 +176,18 @@ internal static class ServeCommand
         return app;
     }
 
-    /// <summary>The status page: address, MAC and every counter, read under the stack's gate.</summary>
-    private static string StatusText(NetworkStack? stack) => stack is null ? "usrnet: kernel sockets (--kernel-sockets), no stack counters\n" : stack.Inspect(iface =>
+    /// <summary>The status page: address, MAC and every counter.</summary>
+    private static string StatusText(NetworkStack? stack)
     {
+        if (stack is null)
+        {
+            return "usrnet: kernel sockets (--kernel-sockets), no stack counters\n";
+        }
         StringWriter text = new(CultureInfo.InvariantCulture);
-        text.WriteLine($"usrnet: {iface.Address?.ToString() ?? "no address"}{(iface.Gateway is { } g ? $" via {g}" : "")}, MAC {iface.HardwareAddress}");
-        UpCommand.PrintCounters(iface.Counters, text);
+        text.WriteLine($"usrnet: {stack.Address?.ToString() ?? "no address"}{(stack.Gateway is { } g ? $" via {g}" : "")}, MAC {stack.HardwareAddress}");
+        UpCommand.PrintCounters(stack.Counters, text);
         return text.ToString();
-    });
+    }
 
     /// <summary>
     /// The host's lifetime when the command owns it: no signal handlers of its own (the default

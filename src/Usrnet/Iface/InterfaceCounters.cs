@@ -12,6 +12,9 @@ public sealed class InterfaceCounters
     {
     }
 
+    /// <summary>A copy of every counter as it is now, which the interface's later polls leave as it is.</summary>
+    internal InterfaceCounters Snapshot() => (InterfaceCounters)MemberwiseClone();
+
     /// <summary>Frames taken from the device.</summary>
     public long FramesReceived { get; internal set; }
 

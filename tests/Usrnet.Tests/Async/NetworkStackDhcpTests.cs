@@ -47,7 +47,7 @@ public sealed class NetworkStackDhcpTests
             Assert.Null(client.Address);
             Ipv4Cidr address = await client.WaitForAddressAsync().WaitAsync(Limit);
             Assert.Equal(new Ipv4Cidr(Leased, 24), address);
-            Assert.Equal(Server, client.Inspect(iface => iface.Gateway));
+            Assert.Equal(Server, client.Gateway);
             Assert.Equal([Server, new Ipv4Address(10, 0, 0, 53)], client.DnsServers);
             Assert.Equal(TimeSpan.FromSeconds(120), client.DhcpLease?.LeaseTime);
 

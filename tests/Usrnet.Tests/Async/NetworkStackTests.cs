@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Usrnet.Async;
+using Usrnet.Iface;
 using Usrnet.Wire;
 
 namespace Usrnet.Tests.Async;
@@ -88,7 +89,26 @@ public sealed class NetworkStackTests
         {
             await client.WriteAsync(new byte[] { 1, 2 });
             Assert.Equal(2, await server.ReadAsync(new byte[2]).AsTask().WaitAsync(Limit));
-            Assert.True(pair.A.Inspect(iface => iface.Counters.FramesReceived) > 0);
+            Assert.True(pair.A.Counters.FramesReceived > 0);
+        }
+    }
+
+    [Fact]
+    public async Task CountersAreACopyThatLaterTrafficLeavesAsItIs()
+    {
+        await using AsyncStackPair pair = AsyncStackPair.Create();
+        InterfaceCounters before = pair.A.Counters;
+        long framesBefore = before.FramesReceived;
+        (TcpStream client, TcpStream server) = await pair.ConnectAsync().WaitAsync(Limit);
+        await using (client)
+        await using (server)
+        {
+            await client.WriteAsync(new byte[] { 1, 2 });
+            Assert.Equal(2, await server.ReadAsync(new byte[2]).AsTask().WaitAsync(Limit));
+            Assert.True(pair.A.Counters.FramesReceived > framesBefore);
+            Assert.Equal(framesBefore, before.FramesReceived);
+            Assert.NotSame(pair.A.Counters, pair.A.Counters);
+            Assert.Null(pair.A.Gateway);
         }
     }
 
