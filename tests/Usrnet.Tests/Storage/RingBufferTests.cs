@@ -2,6 +2,9 @@ using Usrnet.Storage;
 
 namespace Usrnet.Tests.Storage;
 
+// The ring rents its storage from the process-wide ArrayPool: a parallel test draining the pool would
+// make RingBufferOperationsAllocateNothing allocate on this thread.
+[Collection(AllocationMeasuringCollection.Name)]
 public sealed class RingBufferTests
 {
     private static byte[] Range(int start, int count) => [.. Enumerable.Range(start, count).Select(i => (byte)i)];
