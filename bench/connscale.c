@@ -10,8 +10,9 @@
  *   connscale rate HOST PORT SECONDS IN_FLIGHT   keeps IN_FLIGHT connects in flight for SECONDS: each
  *       connection sends one byte, reads its echo, then resets (SO_LINGER 0), so its port comes back at
  *       once and the figure is accepting, not the close handshake; prints connections/s
- *   connscale bulk HOST PORT BYTES                one connection: writes BYTES and reads their echo at
- *       the same time; prints "BYTES bytes echoed in S s: G Gbps (bulk)"
+ *   connscale bulk HOST PORT BYTES [SECONDS]      one connection: writes BYTES and reads their echo at
+ *       the same time; prints "BYTES bytes echoed in S s: G Gbps (bulk)"; with SECONDS it stops there and
+ *       reports what came back by then ("(bulk, stopped at the time limit)"), so a slow stack costs no more
  *
  * Every step is bounded by DEADLINE seconds (the environment's CONNSCALE_DEADLINE, default 60): what has
  * not finished by then counts as failed, so a stack that stops answering ends the step, never hangs it.
@@ -390,8 +391,8 @@ static int rate(const struct sockaddr_in *address, double seconds, int in_flight
     return 0;
 }
 
-/* bulk: writes BYTES and reads their echo on one connection at once. */
-static int bulk(const struct sockaddr_in *address, long long bytes)
+/* bulk: writes BYTES and reads their echo on one connection at once, for at most LIMIT seconds (0: none). */
+static int bulk(const struct sockaddr_in *address, long long bytes, double limit)
 {
     static char buffer[CHUNK];
     int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -405,7 +406,10 @@ static int bulk(const struct sockaddr_in *address, long long bytes)
         die("connect");
     }
     long long sent = 0, received = 0;
-    int connected = 0;
+    int connected = 0, broken = 0;
+    if (limit > 0 && start + limit < end) {
+        end = start + limit;
+    }
     struct epoll_event events[1];
     while (received < bytes && now_seconds() < end) {
         if (epoll_wait(ep, events, 1, 100) < 1) {
@@ -434,7 +438,8 @@ static int bulk(const struct sockaddr_in *address, long long bytes)
             ssize_t r = read(c.fd, buffer, CHUNK);
             if (r <= 0) {
                 if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                    end = 0; /* closed or reset before every byte came back */
+                    broken = 1; /* closed or reset before every byte came back */
+                    end = 0;
                 }
                 break;
             }
@@ -443,17 +448,19 @@ static int bulk(const struct sockaddr_in *address, long long bytes)
     }
     double elapsed = now_seconds() - start;
     close(c.fd);
-    if (received < bytes) {
+    int stopped = received < bytes && !broken && limit > 0 && elapsed >= limit;
+    if (received < bytes && !stopped) {
         fprintf(stderr, "connscale: bulk: %lld of %lld bytes echoed in %.3f s\n", received, bytes, elapsed);
         return 1;
     }
-    printf("%lld bytes echoed in %.3f s: %.3f Gbps (bulk)\n", received, elapsed, (double)received * 8 / elapsed / 1e9);
+    printf("%lld bytes echoed in %.3f s: %.3f Gbps (bulk%s)\n", received, elapsed, (double)received * 8 / elapsed / 1e9,
+           stopped ? ", stopped at the time limit" : "");
     return 0;
 }
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: connscale hold HOST PORT N [echo|http] | rate HOST PORT SECONDS IN_FLIGHT | bulk HOST PORT BYTES\n");
+    fprintf(stderr, "usage: connscale hold HOST PORT N [echo|http] | rate HOST PORT SECONDS IN_FLIGHT | bulk HOST PORT BYTES [SECONDS]\n");
     return 2;
 }
 
@@ -479,8 +486,8 @@ int main(int argc, char **argv)
     if (strcmp(mode, "rate") == 0 && argc == 6) {
         return rate(&address, (double)parse_count(argv[4]), (int)parse_count(argv[5]));
     }
-    if (strcmp(mode, "bulk") == 0 && argc == 5) {
-        return bulk(&address, parse_count(argv[4]));
+    if (strcmp(mode, "bulk") == 0 && (argc == 5 || argc == 6)) {
+        return bulk(&address, parse_count(argv[4]), argc == 6 ? (double)parse_count(argv[5]) : 0);
     }
     return usage();
 }
