@@ -16,7 +16,8 @@
  *
  * Every step is bounded by DEADLINE seconds (the environment's CONNSCALE_DEADLINE, default 60): what has
  * not finished by then counts as failed, so a stack that stops answering ends the step, never hangs it.
- * Answers: "opened OK FAILED SECONDS", "checked OK FAILED SECONDS", "closed N SECONDS", and for rate
+ * Answers: "opened OK FAILED SECONDS", "checked OK FAILED SECONDS SILENT" (SILENT: of the failed, those
+ * still waiting at the deadline without a byte of their answer), "closed N SECONDS", and for rate
  * "rate: C connections/s (C completed, F failed: R refused, S reset; H handshakes in S s)".
  */
 #define _GNU_SOURCE
@@ -268,13 +269,15 @@ static void check_all(int ep, struct conn *conns, int n, int http)
             watch(ep, c->fd, 0, c);
         }
     }
+    int silent = 0; /* unanswered at the deadline without a byte of their answer */
     for (int i = 0; i < n; i++) {
         if (conns[i].state == EXCHANGING) {
             conns[i].state = FAILED;
             failed++;
+            silent += conns[i].got == 0;
         }
     }
-    printf("checked %d %d %.3f\n", ok, failed, now_seconds() - start);
+    printf("checked %d %d %.3f %d\n", ok, failed, now_seconds() - start, silent);
 }
 
 /* hold's close: every socket closed (a FIN where the connection is still up); returns how many. */

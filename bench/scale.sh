@@ -210,7 +210,7 @@ verdict() { if [[ $1 == 1 ]]; then echo met; else echo "NOT met"; fi; }
 # as it ends; sets $fresh_m, $open_m and $closed_m ("CONNECTIONS RSS HEAP COMMITTED", MiB). The figure
 # per idle connection is the one after the exchange: an idle connection that has carried data.
 idle_round() {
-  local phase=$1 round=$2 ok failed seconds answered unanswered left rss heap committed
+  local phase=$1 round=$2 ok failed seconds answered unanswered silent left rss heap committed
   client_ask open || return 1
   read -r _ ok failed seconds <<<"$answer"
   echo "round $round: opened $ok ($failed failed) in $seconds s"
@@ -223,8 +223,8 @@ idle_round() {
   echo "round $round: open, before any data: rss $rss MiB, gc heap $heap MiB, gc committed $committed MiB"
   row "$phase" "$round" fresh_rss "$rss" MiB; row "$phase" "$round" fresh_gc_heap "$heap" MiB
   client_ask check || return 1
-  read -r _ answered unanswered seconds <<<"$answer"
-  echo "round $round: answered $answered ($unanswered not) in $seconds s"
+  read -r _ answered unanswered seconds silent <<<"$answer"
+  echo "round $round: answered $answered ($unanswered not, ${silent:-0} of them without a byte by the deadline) in $seconds s"
   row "$phase" "$round" answered "$answered" connections; row "$phase" "$round" unanswered "$unanswered" connections
   all_unanswered=$((all_unanswered + unanswered + failed))
   measure || return 1
