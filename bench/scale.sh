@@ -4,8 +4,9 @@
 #          the process's memory (RSS and GC heap, from tcp-echo's --stats-interval lines) before, with the
 #          N open, and after closing them all; ROUNDS rounds in one process.
 #          Targets: <= 16 KiB per idle connection, back within 10 % of the start after closing, no growth
-#          over rounds. "After closing" is given against the cold start and against a warm one (measured
-#          after 100 connections were opened, used and closed: code compiled, one-time structures made).
+#          over rounds. Memory per connection is (with N open - warm start) / N, the warm start measured
+#          after 100 connections were opened, used and closed (code compiled, one-time structures made);
+#          "after closing" is given against the cold start and against the warm one.
 #   serve  the same against usrnet serve (Kestrel over the stack): N idle HTTP/1.1 keep-alive connections,
 #          each having answered one GET of /.
 #   rate   accepting: a kernel client keeps IN_FLIGHT connects in flight against tcp-echo (default listen
@@ -245,7 +246,7 @@ idle_round() {
 # idle_phase PHASE PORT KIND STACK-ARGS...: ROUNDS rounds of N connections of KIND (echo, http) against
 # usrnet STACK-ARGS; prints and records the memory figures and checks the targets.
 idle_phase() {
-  local phase=$1 port=$2 kind=$3 round start_m first_fresh= first_open= first_closed= fresh_m open_m closed_m rounds_done=0; shift 3
+  local phase=$1 port=$2 kind=$3 round start_m first_ok=0 first_fresh= first_open= first_closed= fresh_m open_m closed_m rounds_done=0; shift 3
   echo "== $phase: $connections idle connections to usrnet $*, $rounds rounds"
   failure=
   all_unanswered=0
@@ -265,18 +266,18 @@ idle_phase() {
   for round in $(seq "$rounds"); do
     idle_round "$phase" "$round" || break
     rounds_done=$round
-    [[ -n $first_open ]] || { first_fresh=$fresh_m; first_open=$open_m; first_closed=$closed_m; }
+    [[ -n $first_open ]] || { first_fresh=$fresh_m; first_open=$open_m; first_closed=$closed_m; first_ok=$last_open_ok; }
   done
   client_stop
   if [[ -n $failure ]]; then
     local at; at=$(last_stats)
     read -r n rss heap _ <<<"$at"
     echo "$phase: round $((rounds_done + 1)) failed: $failure"
-    echo "$phase: last statistics line: $at; that is $(kib_per "$rss0" "$rss" "$n") KiB RSS and $(kib_per "$heap0" "$heap" "$n") KiB GC heap per connection"
+    echo "$phase: last statistics line: $at; that is $(kib_per "$warm_rss" "$rss" "$n") KiB RSS and $(kib_per "$warm_heap" "$heap" "$n") KiB GC heap per connection"
     row "$phase" $((rounds_done + 1)) failed_at_connections "${n:-0}" connections
-    row "$phase" $((rounds_done + 1)) failed_rss_kib_per_connection "$(kib_per "$rss0" "$rss" "$n")" KiB
-    row "$phase" $((rounds_done + 1)) failed_gc_heap_kib_per_connection "$(kib_per "$heap0" "$heap" "$n")" KiB
-    summary "| $phase: round $((rounds_done + 1)) of $rounds failed | $failure; at ${n:-0} connections $(kib_per "$rss0" "$rss" "$n") KiB RSS, $(kib_per "$heap0" "$heap" "$n") KiB GC heap per connection | ≤ 16 KiB per connection | NOT met |"
+    row "$phase" $((rounds_done + 1)) failed_rss_kib_per_connection "$(kib_per "$warm_rss" "$rss" "$n")" KiB
+    row "$phase" $((rounds_done + 1)) failed_gc_heap_kib_per_connection "$(kib_per "$warm_heap" "$heap" "$n")" KiB
+    summary "| $phase: round $((rounds_done + 1)) of $rounds failed | $failure; at ${n:-0} connections $(kib_per "$warm_rss" "$rss" "$n") KiB RSS, $(kib_per "$warm_heap" "$heap" "$n") KiB GC heap per connection | ≤ 16 KiB per connection | NOT met |"
   fi
   stop_stack
   ((rounds_done > 0)) || return 0
@@ -285,10 +286,10 @@ idle_phase() {
   read -r _ rssc1 heapc1 _ <<<"$first_closed"
   read -r _ rss heap _ <<<"$open_m"
   read -r _ rssc heapc _ <<<"$closed_m"
-  per_rss=$(kib_per "$rss0" "$rss1" "$last_open_ok"); per_heap=$(kib_per "$heap0" "$heap1" "$last_open_ok")
+  per_rss=$(kib_per "$warm_rss" "$rss1" "$first_ok"); per_heap=$(kib_per "$warm_heap" "$heap1" "$first_ok")
   local fresh_rss fresh_heap
   read -r _ fresh_rss fresh_heap _ <<<"$first_fresh"
-  fresh_rss=$(kib_per "$rss0" "$fresh_rss" "$last_open_ok"); fresh_heap=$(kib_per "$heap0" "$fresh_heap" "$last_open_ok")
+  fresh_rss=$(kib_per "$warm_rss" "$fresh_rss" "$first_ok"); fresh_heap=$(kib_per "$warm_heap" "$fresh_heap" "$first_ok")
   row "$phase" all fresh_rss_kib_per_connection "$fresh_rss" KiB; row "$phase" all fresh_gc_heap_kib_per_connection "$fresh_heap" KiB
   back=$(percent "$rss0" "$rssc"); growth=$(percent "$rssc1" "$rssc")
   row "$phase" all rss_kib_per_connection "$per_rss" KiB; row "$phase" all gc_heap_kib_per_connection "$per_heap" KiB
