@@ -77,6 +77,6 @@ public sealed partial class BenchFigures(ITestOutputHelper output)
     [GeneratedRegex(@"^(?<bytes>\d+) bytes in (?<seconds>[0-9.]+) s: (?<gbps>[0-9.]+) Gbps \((?<direction>stack sends|stack receives)\); retransmissions (?<retransmissions>\d+), allocated (?<allocated>\d+) bytes$", RegexOptions.Multiline)]
     private static partial Regex Figures();
 
-    [GeneratedRegex(@"^(?<bytes>\d+) bytes in [0-9.]+ s: (?<gbps>[0-9.]+) Gbps \((two stacks, one thread|two NetworkStacks, TcpStream, \d+-byte writes), (?<link>MTU \d+, offload (on|off), segments up to \d+ bytes)\); retransmissions \d+, allocated \d+ bytes$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?<bytes>\d+) bytes in [0-9.]+ s: (?<gbps>[0-9.]+) Gbps \((two stacks, one thread|two NetworkStacks, TcpStream, \d+-byte writes), (?<link>MTU \d+, offload (on|off), segments up to \d+ bytes)\); retransmissions \d+, allocated \d+ bytes(, receive buffer grown to \d+)?$", RegexOptions.Multiline)]
     private static partial Regex InMemoryFigures();
 }

@@ -48,38 +48,46 @@ internal static class TcpEchoCommand
         }
         output.WriteLine($"{Readiness.Listening(settings.Address.Address, port, "tcp")}, echo (RFC 862); Ctrl-C to stop");
         output.Flush();
-        List<TcpSocket> connections = [];
+        HashSet<TcpSocket> connections = [];
         byte[] buffer = new byte[64 * 1024];
         long accepted = 0, echoed = 0;
         TcpTotals totals = new();
         // Count is read on the timer's thread: an int read, at worst one poll old, which a statistics line allows.
         using IDisposable? statsLines = ProcessStats.Start(statsInterval, () => connections.Count, Console.Error);
+        // Readiness: the listener and each connection are their own tokens, and after each poll only those
+        // that signalled are visited, so 10,000 idle connections cost nothing per poll.
+        listener.Token = listener;
+        void Visit(TcpSocket c)
+        {
+            echoed += Echo(c, buffer);
+            if (IsDone(c))
+            {
+                Finish(c, quiet, output);
+                totals.Finished(c);
+                connections.Remove(c);
+            }
+        }
         while (!host.IsStopping)
         {
-            while (listener.TryAccept(out TcpSocket connection))
+            while (host.Interface.Sockets.TryTakeReady(out object token))
             {
-                connections.Add(connection);
-                accepted++;
-                if (!quiet)
+                if (token == listener)
                 {
-                    output.WriteLine($"accepted {connection.RemoteEndpoint}");
-                }
-            }
-            for (int i = connections.Count - 1; i >= 0; i--)
-            {
-                TcpSocket c = connections[i];
-                echoed += Echo(c, buffer);
-                if (c.State == TcpState.Closed || (c.IsReceiveComplete && c.State is TcpState.TimeWait or TcpState.LastAck or TcpState.Closing))
-                {
-                    if (!quiet)
+                    while (listener.TryAccept(out TcpSocket connection))
                     {
-                        string how = c.Error is SocketError.Success ? "closed" : $"ended: {c.Error}";
-                        TcpStatistics st = c.Statistics;
-                        output.WriteLine($"{how} {c.RemoteEndpoint} after {st.BytesReceived} bytes (retransmissions {st.Retransmissions}, timeouts {st.Timeouts}, fast retransmits {st.FastRetransmits})");
+                        accepted++;
+                        connections.Add(connection);
+                        connection.Token = connection; // signals from now on; what came before is echoed now
+                        if (!quiet)
+                        {
+                            output.WriteLine($"accepted {connection.RemoteEndpoint}");
+                        }
+                        Visit(connection);
                     }
-                    c.Dispose();
-                    totals.Finished(c);
-                    connections.RemoveAt(i);
+                }
+                else if (token is TcpSocket c && connections.Contains(c))
+                {
+                    Visit(c);
                 }
             }
             totals.Sweep();
@@ -101,6 +109,21 @@ internal static class TcpEchoCommand
         totals.Print(output);
         UpCommand.PrintCounters(host.Interface.Counters, output);
         return 0;
+    }
+
+    /// <summary>True once the connection is over, or the peer closed and our answering FIN is on its way.</summary>
+    private static bool IsDone(TcpSocket c) =>
+        c.State == TcpState.Closed || (c.IsReceiveComplete && c.State is TcpState.TimeWait or TcpState.LastAck or TcpState.Closing);
+
+    private static void Finish(TcpSocket c, bool quiet, TextWriter output)
+    {
+        if (!quiet)
+        {
+            string how = c.Error is SocketError.Success ? "closed" : $"ended: {c.Error}";
+            TcpStatistics st = c.Statistics;
+            output.WriteLine($"{how} {c.RemoteEndpoint} after {st.BytesReceived} bytes (retransmissions {st.Retransmissions}, timeouts {st.Timeouts}, fast retransmits {st.FastRetransmits})");
+        }
+        c.Dispose();
     }
 
     /// <summary>Moves what arrived to the send buffer, as much as it has room for; closes after the peer did.</summary>
