@@ -33,11 +33,12 @@ namespace Usrnet.Storage;
 /// the old one: contents and their offsets from the read position are preserved, so growth is invisible
 /// to the caller, amortised O(1) per byte, and happens only while a fill is larger than any before it.</para>
 /// <para><b>Give-back.</b> When the ring holds no byte any more (nothing readable, nothing written ahead)
-/// its array goes back to the pool at once and <see cref="StorageLength"/> is 0. The size the fill
-/// reached is remembered, so a connection that fills and drains its ring over and over (a bulk
-/// transfer read as it arrives) takes one array of the right size per fill, not the whole ladder of
-/// growth each time; that costs a rent and a return per drained fill, which the in-process benchmark
-/// shows costs nothing measurable (BENCHMARKS.md), so there is no idle timer.</para>
+/// its array goes back to the pool and <see cref="StorageLength"/> is 0: at once by default, or when the
+/// owner calls <see cref="Trim"/> if it set <see cref="GivesBackWhenEmpty"/> false (a TCP socket gives
+/// its rings back after a short idle time: renting, clearing and returning a 1 MiB array for every fill
+/// of a bulk transfer cost the in-process benchmark 10–20 %, BENCHMARKS.md). The size the fill reached
+/// is remembered, so a ring that fills again takes one array of the right size, not the whole ladder of
+/// growth.</para>
 /// <para><b>The pool.</b> Arrays come from <see cref="ArrayPool{T}.Shared"/>, not a pool of our own: it
 /// keeps power-of-two buckets (what doubling growth asks for), per-core caches that make a rent and a
 /// return a few tens of nanoseconds and allocation-free in steady state, and bounded retention it trims
@@ -239,6 +240,33 @@ public sealed class RingBuffer
         _readAt = Wrap(_readAt, count);
         _length -= count;
         _extent -= count;
+        if (_extent == 0)
+        {
+            if (GivesBackWhenEmpty)
+            {
+                GiveBack();
+            }
+            else
+            {
+                _readAt = 0; // nothing held: the next fill starts at the array's start, in one run
+            }
+        }
+    }
+
+    /// <summary>
+    /// True (the default) when the array goes back to the pool the moment the ring holds nothing. An owner
+    /// that refills at once, over and over, sets it false and calls <see cref="Trim"/> once the ring has
+    /// stayed empty a while (a TCP socket does, after <c>TcpSocket.BufferIdleTime</c>): a bulk transfer
+    /// then keeps one array instead of renting, clearing and returning it for every fill.
+    /// </summary>
+    public bool GivesBackWhenEmpty { get; init; } = true;
+
+    /// <summary>True while the ring holds bytes: readable, or written ahead of the readable ones.</summary>
+    public bool HoldsData => _extent > 0;
+
+    /// <summary>Gives the array back if the ring holds no byte; otherwise does nothing.</summary>
+    public void Trim()
+    {
         if (_extent == 0)
         {
             GiveBack();

@@ -113,6 +113,31 @@ public sealed class RingBufferTests
     }
 
     [Fact]
+    public void ARingThatKeepsItsArrayWhenEmptyGivesItBackOnTrim()
+    {
+        var ring = new RingBuffer(1 << 20) { GivesBackWhenEmpty = false };
+        ring.Enqueue(Range(0, 3000));
+        ring.WriteUnallocated(10, Range(7, 5));
+        Assert.Equal(4096, ring.StorageLength);
+        DequeueAll(ring);
+
+        ring.Trim(); // the bytes written ahead are still held: nothing to give back
+        Assert.True(ring.HoldsData);
+        Assert.Equal(4096, ring.StorageLength);
+        ring.WriteUnallocated(0, Range(0, 10));
+        ring.EnqueueUnallocated(15);
+        Assert.Equal(Range(0, 10).Concat(Range(7, 5)).ToArray(), DequeueAll(ring));
+        Assert.False(ring.HoldsData);
+        Assert.Equal(4096, ring.StorageLength); // empty, but kept for the next fill...
+        ring.Enqueue(Range(0, 4096));
+        Assert.Equal(4096, ring.GetReadableSpan().Length); // ...which starts at the array's start
+        DequeueAll(ring);
+
+        ring.Trim();
+        Assert.Equal(0, ring.StorageLength);
+    }
+
+    [Fact]
     public void GrowingTheCapacityAddsFreeSpaceButNoMemoryAndNeverLowersIt()
     {
         var ring = new RingBuffer(1000, 5000);

@@ -72,6 +72,9 @@ public class PersistAndKeepAliveTests
         h.SendNoReset(new Seg { Seq = h.Remote(0), Ack = h.Local(0), Window = 1000 });
         h.Recv(new Seg { Flags = TcpFlags.Ack | TcpFlags.Psh, Seq = h.Local(0), Ack = h.Remote(0), Payload = TcpHarness.Pattern(0, 100) });
         h.SendNoReset(new Seg { Seq = h.Remote(0), Ack = h.Local(100), Window = 1000 });
+        Assert.Equal(h.Now + TcpSocket.BufferIdleTime, h.PollAt); // no persist timer: only the emptied send ring's give-back
+        h.Advance(TcpSocket.BufferIdleTime);
+        h.ExpectNothing();
         Assert.Null(h.PollAt);
     }
 

@@ -8,7 +8,7 @@ namespace Usrnet.Tests.Tcp;
 /// they hold data: a connection starts with a 64 KiB receive buffer, grows it to
 /// <see cref="TcpSocketOptions.ReceiveBufferSize"/> when the peer fills it within a round trip and the
 /// application keeps reading, never moves the window's right edge left (RFC 9293 §3.8.6), and an idle
-/// connection's rings hold no bytes.
+/// connection's rings hold no bytes once it stayed quiet for <see cref="TcpSocket.BufferIdleTime"/>.
 /// </summary>
 public sealed class ReceiveBufferAutotuningTests
 {
@@ -55,11 +55,13 @@ public sealed class ReceiveBufferAutotuningTests
             TcpSeqNumber edge = ack.Ack + (int)window;
             Assert.True(edge >= rightEdge, $"round {round}: the right edge moved left, {rightEdge} to {edge}");
             Assert.InRange(window, 0, h.Stats.ReceiveBufferSize); // never more than the buffer can take
-            Assert.Equal(0, h.Stats.BufferMemory); // all read: the rings gave their memory back
             rightEdge = edge;
             windows.Add(window);
         }
 
+        h.Advance(TcpSocket.BufferIdleTime);
+        h.ExpectNothing();
+        Assert.Equal(0, h.Stats.BufferMemory); // all read, and quiet since: the rings gave their memory back
         Assert.Equal(s_options.ReceiveBufferSize, h.Stats.ReceiveBufferSize);
         Assert.Equal(TcpSocket.InitialReceiveBuffer, windows[0]); // the first round: still the initial 64 KiB
         Assert.Equal(s_options.ReceiveBufferSize, windows[^1]); // then the whole 256 KiB
@@ -128,6 +130,16 @@ public sealed class ReceiveBufferAutotuningTests
         Assert.Equal(5000, acked);
         Assert.Equal(TcpHarness.Pattern(0, 3000), h.Read(4000));
 
+        // Empty rings keep their arrays a while (a bulk transfer refills them at once)...
+        Assert.NotEqual(0, h.Socket.BufferCapacity);
+        Assert.Equal(h.Now + TcpSocket.BufferIdleTime, h.PollAt);
+        h.Advance(TcpSocket.BufferIdleTime - TimeSpan.FromMilliseconds(1));
+        h.ExpectNothing();
+        Assert.NotEqual(0, h.Socket.BufferCapacity);
+        // ...and give them back once the connection stayed quiet for BufferIdleTime.
+        h.AdvanceMs(1);
+        h.ExpectNothing();
+        Assert.Null(h.PollAt);
         Assert.Equal(0, h.Socket.BufferCapacity);
         Assert.Equal(0, h.Stats.BufferMemory);
         Assert.Equal(TcpState.Established, h.Socket.State);

@@ -5,7 +5,7 @@ namespace Usrnet.Sockets.Tcp;
 /// <summary>
 /// The connection's timers: retransmission (RFC 6298) and tail loss probe (RFC 8985 §7), RACK's
 /// reordering timer (§6.2), delayed ACK (RFC 9293 §3.8.6.3), persist (§3.8.6.1), keep-alive
-/// (RFC 1122 §4.2.3.6) and TIME-WAIT (§3.6.1). Each is a deadline; <see cref="PollAt"/> reports the
+/// (RFC 1122 §4.2.3.6), TIME-WAIT (§3.6.1) and the give-back of idle buffers. Each is a deadline; <see cref="PollAt"/> reports the
 /// earliest, and <see cref="RunTimers"/> fires those due at the start of each dispatch.
 /// </summary>
 public sealed partial class TcpSocket
@@ -47,6 +47,7 @@ public sealed partial class TcpSocket
         }
         next = Instant.Min(next, _keepAliveDeadline);
         next = Instant.Min(next, _persistDeadline);
+        next = Instant.Min(next, IdleBufferDeadline);
         if (_options.KeepAliveIdle is { } idle && KeepAliveApplies)
         {
             next = Instant.Min(next, _lastActivity + idle); // as RunTimers: no probe while data is outstanding
@@ -137,6 +138,7 @@ public sealed partial class TcpSocket
             _persistBackoff = TimeSpan.FromTicks(Math.Min(_persistBackoff.Ticks * 2, s_maxPersistInterval.Ticks));
         }
         RunKeepAlive(now);
+        GiveBackIdleBuffers(now);
     }
 
     /// <summary>RFC 1122 §4.2.3.6: after the idle time, probe; after the configured probes unanswered, the peer is gone.</summary>

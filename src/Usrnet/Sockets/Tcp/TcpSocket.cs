@@ -33,8 +33,8 @@ public sealed partial class TcpSocket : IDisposable
         options.Validate();
         _table = table;
         _options = options;
-        _tx = new RingBuffer(options.SendBufferSize);
-        _rx = new RingBuffer(InitialReceiveBufferFor(options), options.ReceiveBufferSize);
+        _tx = new RingBuffer(options.SendBufferSize) { GivesBackWhenEmpty = false }; // given back when idle: see BufferIdleTime
+        _rx = new RingBuffer(InitialReceiveBufferFor(options), options.ReceiveBufferSize) { GivesBackWhenEmpty = false };
         _rtt = new RttEstimator(options.InitialRetransmissionTimeout, options.MinRetransmissionTimeout, options.MaxRetransmissionTimeout);
         _cc = CongestionController.Create(options.CongestionControl, DefaultMss, options.InitialWindowSegments);
     }
@@ -325,7 +325,7 @@ public sealed partial class TcpSocket : IDisposable
         ReleaseBuffersInTimeWait();
     }
 
-    /// <summary>Bytes of send and receive ring storage the socket holds now: 0 while both are empty (an idle connection) and once a disposed socket is in TIME-WAIT.</summary>
+    /// <summary>Bytes of send and receive ring storage the socket holds now: 0 once both have been empty for <see cref="BufferIdleTime"/> (an idle connection) and once a disposed socket is in TIME-WAIT.</summary>
     internal int BufferCapacity => _tx.StorageLength + _rx.StorageLength;
 
     /// <summary>Bytes the send and receive rings accept (their capacities): 0 once they were given back for good.</summary>
