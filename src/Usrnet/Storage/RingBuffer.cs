@@ -36,7 +36,7 @@ namespace Usrnet.Storage;
 /// its array goes back to the pool and <see cref="StorageLength"/> is 0: at once by default, or when the
 /// owner calls <see cref="Trim"/> if it set <see cref="GivesBackWhenEmpty"/> false (a TCP socket gives
 /// its rings back after a short idle time: renting, clearing and returning a 1 MiB array for every fill
-/// of a bulk transfer cost the in-process benchmark 10–20 %, BENCHMARKS.md). The size the fill reached
+/// of a bulk transfer cost the in-process benchmark 13 % with offloads on, BENCHMARKS.md). The size the fill reached
 /// is remembered, so a ring that fills again takes one array of the right size, not the whole ladder of
 /// growth.</para>
 /// <para><b>The pool.</b> Arrays come from <see cref="ArrayPool{T}.Shared"/>, not a pool of our own: it
