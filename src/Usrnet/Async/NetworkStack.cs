@@ -35,7 +35,11 @@ namespace Usrnet.Async;
 /// </remarks>
 public sealed partial class NetworkStack : IAsyncDisposable
 {
+    /// <summary>Frames taken from the device per round outside the gate: the interface's own per-poll budget.</summary>
+    private const int FramesPerRound = 256;
+
     private readonly Interface _iface;
+    private readonly StagingDevice _staging;
     private readonly DnsResolver _resolver;
     private readonly DhcpClient? _dhcp;
     private readonly List<TaskCompletionSource<Ipv4Cidr>> _addressWaiters = [];
@@ -51,7 +55,8 @@ public sealed partial class NetworkStack : IAsyncDisposable
     {
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("Usrnet.NetworkStack") ?? NullLogger.Instance;
-        _iface = new Interface(device, options.Interface, options.LoggerFactory?.CreateLogger("Usrnet.Interface"));
+        _staging = new StagingDevice(device);
+        _iface = new Interface(_staging, options.Interface, options.LoggerFactory?.CreateLogger("Usrnet.Interface"));
         _resolver = new DnsResolver(_iface.Sockets, options.Dns)
         {
             Servers = options.DnsServers,
@@ -421,12 +426,15 @@ public sealed partial class NetworkStack : IAsyncDisposable
         {
             while (!_stopping)
             {
+                // Device I/O happens outside the gate, so a user call waits for processing, never for a syscall.
+                bool received = _staging.Stage(Instant.Now, FramesPerRound) > 0;
                 TimeSpan? timeout;
                 lock (Gate)
                 {
                     timeout = PollOnce();
                 }
-                if (timeout != TimeSpan.Zero && !_stopping)
+                bool sent = _staging.Flush(Instant.Now) > 0;
+                if (timeout != TimeSpan.Zero && !received && !sent && !_stopping)
                 {
                     _iface.Device.Wait(timeout);
                 }
@@ -548,6 +556,8 @@ public sealed partial class NetworkStack : IAsyncDisposable
         while (true)
         {
             TimeSpan? delay;
+            bool closed;
+            _staging.Stage(Instant.Now, FramesPerRound);
             lock (Gate)
             {
                 Instant now = Instant.Now;
@@ -559,11 +569,13 @@ public sealed partial class NetworkStack : IAsyncDisposable
                 {
                     Log.PollFailed(_logger, e);
                 }
-                if (_iface.AreConnectionsClosed)
-                {
-                    return;
-                }
+                closed = _iface.AreConnectionsClosed;
                 delay = _iface.PollDelay(Instant.Now);
+            }
+            _staging.Flush(Instant.Now);
+            if (closed)
+            {
+                return;
             }
             if (delay != TimeSpan.Zero)
             {
@@ -585,7 +597,9 @@ public sealed partial class NetworkStack : IAsyncDisposable
         Instant until = Instant.Now + TimeSpan.FromSeconds(2);
         for (Instant now = Instant.Now; now < until; now = Instant.Now)
         {
+            _staging.Stage(now, FramesPerRound);
             _iface.Poll(now);
+            _staging.Flush(now); // the stack is stopping: nobody else waits for the gate now
             if (_iface.ArpCache.ParkedCount == 0 && _iface.PollAt(now) != now)
             {
                 break;
