@@ -226,6 +226,11 @@ idle_round() {
   client_ask check || return 1
   read -r _ answered unanswered seconds silent <<<"$answer"
   echo "round $round: answered $answered ($unanswered not, ${silent:-0} of them without a byte by the deadline) in $seconds s"
+  # Where unanswered requests wait: unacknowledged by the stack (Send-Q > 0 at the client) or taken in
+  # and not answered (Send-Q 0).
+  ((unanswered == 0)) || ip netns exec "$ns" ss -Htn state established "dst $stack_ip:$port" \
+    | awk '{ if ($2 > 0) unacked++ } END { printf "round: client sockets with bytes the stack has not acknowledged: %d\n", unacked }' \
+    | sed "s/^round:/round $round:/" || true
   row "$phase" "$round" answered "$answered" connections; row "$phase" "$round" unanswered "$unanswered" connections
   all_unanswered=$((all_unanswered + unanswered + failed))
   measure || return 1
