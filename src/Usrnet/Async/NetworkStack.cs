@@ -157,7 +157,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
     /// result: how to read counters or ARP entries, or change the address, from outside the loop.
     /// Keep it short: the loop waits for it.
     /// </summary>
-    public T Inspect<T>(Func<Interface, T> action)
+    internal T Inspect<T>(Func<Interface, T> action)
     {
         ArgumentNullException.ThrowIfNull(action);
         T result;

@@ -53,7 +53,7 @@ namespace Usrnet.Storage;
 /// that changes it, growth and give-back included. Not thread-safe: owned by one socket, which is owned
 /// by its interface's poll thread.</para>
 /// </remarks>
-public sealed class RingBuffer
+internal sealed class RingBuffer
 {
     /// <summary>
     /// The smallest array the ring takes: 2 KiB, which holds one full-sized Ethernet segment (MSS 1460),
