@@ -1,5 +1,5 @@
 using System.Globalization;
-using Usrnet.Iface;
+using Usrnet.Hosting;
 using Usrnet.Sockets.Dhcp;
 using Usrnet.Wire;
 
@@ -12,60 +12,38 @@ namespace Usrnet.Cli;
 /// </summary>
 internal static class DhcpDriver
 {
-    /// <summary>How long the DHCPRELEASE may take to leave (the server's MAC may have to be resolved first).</summary>
-    private static readonly TimeSpan s_releaseFlushLimit = TimeSpan.FromSeconds(2);
-
     /// <summary>
-    /// Polls interface and client until <paramref name="done"/> says so, <paramref name="deadline"/> passes
-    /// or a signal arrives. Each event is applied to the interface, then handed to <paramref name="onEvent"/>;
-    /// <paramref name="onState"/> hears of every state change.
+    /// Polls the host's runner, whose DHCP client <see cref="InterfaceRunner.StartDhcp"/> started, until
+    /// <paramref name="done"/> says so, <paramref name="deadline"/> passes or a signal arrives. Each event,
+    /// once the runner applied it, is handed to <paramref name="onEvent"/>; <paramref name="onState"/>
+    /// hears of every state change.
     /// </summary>
-    public static void Run(StackHost host, DhcpClient client, Func<bool> done, Instant? deadline, Action<DhcpEvent> onEvent, Action<DhcpState>? onState = null)
+    public static void Run(StackHost host, Func<bool> done, Instant? deadline, Action<DhcpEvent> onEvent, Action<DhcpState>? onState = null)
     {
+        DhcpClient client = host.Runner.Dhcp ?? throw new InvalidOperationException("no DHCP client started");
         DhcpState state = client.State;
-        while (!host.IsStopping && !done())
+        void OnEvent(object? sender, DhcpEvent e) => onEvent(e);
+        host.Runner.DhcpEventApplied += OnEvent;
+        try
         {
-            Instant now = host.PollUntil(Instant.Min(client.PollAt(Instant.Now), deadline));
-            client.Poll(now);
-            // Applied before the next interface poll, so that what the client queued leaves with the right address.
-            while (client.TakeEvent() is { } e)
+            while (!host.IsStopping && !done())
             {
-                host.Interface.Apply(e);
-                onEvent(e);
-            }
-            if (client.State != state)
-            {
-                state = client.State;
-                onState?.Invoke(state);
-            }
-            if (deadline is { } d && now >= d)
-            {
-                return;
+                Instant now = host.PollUntil(deadline);
+                if (client.State != state)
+                {
+                    state = client.State;
+                    onState?.Invoke(state);
+                }
+                if (deadline is { } d && now >= d)
+                {
+                    return;
+                }
             }
         }
-    }
-
-    /// <summary>
-    /// Releases the lease if the client holds one, waits (briefly) until the DHCPRELEASE has left, then
-    /// removes the address. Returns the released address, or null when there was no lease.
-    /// </summary>
-    public static Ipv4Cidr? Release(StackHost host, DhcpClient client)
-    {
-        Ipv4Cidr? address = client.Lease?.Address;
-        if (!client.Release(Instant.Now))
+        finally
         {
-            return null;
+            host.Runner.DhcpEventApplied -= OnEvent;
         }
-        Instant until = Instant.Now + s_releaseFlushLimit;
-        Instant now;
-        do
-        {
-            now = host.PollUntil(until, waitWhenStopping: true);
-        }
-        while (host.Interface.ArpCache.ParkedCount > 0 && now < until);
-        host.Interface.SetAddress(null);
-        host.Interface.Gateway = null;
-        return address;
     }
 
     /// <summary>

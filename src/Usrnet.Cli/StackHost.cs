@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Usrnet.Hosting;
 using Usrnet.Iface;
 using Usrnet.Phy;
 
@@ -6,21 +7,24 @@ namespace Usrnet.Cli;
 
 /// <summary>
 /// One command's running stack: the TAP device (wrapped in the pcap and fault decorators the options
-/// ask for), the interface over it, and a synchronous poll loop that sleeps in the device's
-/// <c>poll(2)</c> until a frame, a timer of the interface or of the command, or a signal.
+/// ask for), the interface over it, and the library's <see cref="InterfaceRunner"/> that drives it: a
+/// synchronous poll loop that sleeps in the device's <c>poll(2)</c> until a frame, a timer of the
+/// interface, its DHCP client or resolver, or of the command, or a signal.
 /// </summary>
 /// <remarks>
 /// SIGINT and SIGTERM set <see cref="IsStopping"/> and wake the loop, so every command ends cleanly
-/// (summary printed, pcap flushed, tap released).
+/// (summary printed, pcap flushed, tap released). Commands read the time from <see cref="Now"/>, the
+/// runner's clock, so that a test runs them on virtual time (<see cref="Over"/>).
 /// </remarks>
 public sealed class StackHost : IDisposable
 {
     private CancellationTokenRegistration _signals;
+    private bool _catchingSignals;
     private volatile bool _stopping;
 
-    private StackHost(Interface iface, FaultInjectorDevice? faults, ILoggerFactory? loggerFactory)
+    private StackHost(InterfaceRunner runner, FaultInjectorDevice? faults, ILoggerFactory? loggerFactory)
     {
-        Interface = iface;
+        Runner = runner;
         Faults = faults;
         LoggerFactory = loggerFactory;
     }
@@ -28,8 +32,14 @@ public sealed class StackHost : IDisposable
     /// <summary>Where the stack logs (<c>--verbose</c>), or null.</summary>
     public ILoggerFactory? LoggerFactory { get; }
 
+    /// <summary>What drives the interface: polls, DHCP, the resolver, waits, closing and the release.</summary>
+    public InterfaceRunner Runner { get; }
+
     /// <summary>The interface.</summary>
-    public Interface Interface { get; }
+    public Interface Interface => Runner.Interface;
+
+    /// <summary>The current time on the stack's clock: what every command measures with.</summary>
+    public Instant Now => Runner.Now;
 
     /// <summary>The fault injector, when the options enabled one.</summary>
     public FaultInjectorDevice? Faults { get; }
@@ -45,10 +55,21 @@ public sealed class StackHost : IDisposable
     public static StackHost Start(StackSettings settings, bool withAddress = true)
     {
         StackDevice device = StackDevice.Open(settings);
-        Interface iface = new(device.Device, settings.InterfaceOptions(withAddress), settings.LoggerFactory?.CreateLogger("Usrnet.Interface"));
-        StackHost host = new(iface, device.Faults, settings.LoggerFactory);
+        StackHost host = Over(device.Device, settings, TimeProvider.System, withAddress, device.Faults);
         host._signals = TerminationSignals.Register(host.Stop);
+        host._catchingSignals = true;
         return host;
+    }
+
+    /// <summary>
+    /// A host over any device (the in-memory link in tests) on <paramref name="timeProvider"/>'s clock,
+    /// without the process's signals: <see cref="Stop"/> ends it. The host owns the device.
+    /// </summary>
+    internal static StackHost Over(IDevice device, StackSettings settings, TimeProvider timeProvider, bool withAddress = true, FaultInjectorDevice? faults = null)
+    {
+        Interface iface = new(device, settings.InterfaceOptions(withAddress), settings.LoggerFactory?.CreateLogger("Usrnet.Interface"));
+        InterfaceRunner runner = new(iface, new InterfaceRunnerOptions { TimeProvider = timeProvider, LoggerFactory = settings.LoggerFactory });
+        return new StackHost(runner, faults, settings.LoggerFactory);
     }
 
     /// <summary>Asks the loop to stop, from any thread.</summary>
@@ -62,23 +83,21 @@ public sealed class StackHost : IDisposable
     public void Wake() => Interface.Device.Wake();
 
     /// <summary>
-    /// Polls the interface, then sleeps until a frame arrives, the interface's next timer, or
-    /// <paramref name="deadline"/> (whichever is first), then polls again. Returns the time after the last poll.
-    /// Once stopping it no longer sleeps, unless <paramref name="waitWhenStopping"/> (for work that must
-    /// finish on the way out, such as a DHCPRELEASE waiting for ARP).
+    /// Polls (<see cref="InterfaceRunner.Poll"/>), then sleeps until a frame arrives, the runner's next
+    /// timer, or <paramref name="deadline"/> (whichever is first), then polls again. Returns the time after
+    /// the last poll. Once stopping it no longer sleeps, unless <paramref name="waitWhenStopping"/>.
     /// </summary>
     public Instant PollUntil(Instant? deadline, bool waitWhenStopping = false)
     {
-        Instant now = Instant.Now;
+        Instant now = Now;
         // When this poll received or sent something, the caller has work first: do not sleep on it.
-        bool progress = Interface.Poll(now);
-        Instant? wake = Instant.Min(Interface.PollAt(now), deadline);
+        bool progress = Runner.Poll(now);
         if ((!_stopping || waitWhenStopping) && !progress)
         {
-            Interface.Device.Wait(wake is { } at ? (at > now ? at - now : TimeSpan.Zero) : null);
+            Runner.Wait(Instant.Min(Runner.PollAt(now), deadline));
         }
-        now = Instant.Now;
-        Interface.Poll(now);
+        now = Now;
+        Runner.Poll(now);
         return now;
     }
 
@@ -96,7 +115,7 @@ public sealed class StackHost : IDisposable
     }
 
     /// <summary>
-    /// Closes every TCP connection as the kernel does when a process exits (<see cref="Interface.CloseAll"/>:
+    /// Closes every TCP connection as the kernel does when a process exits (<see cref="InterfaceRunner.CloseConnections"/>:
     /// a FIN after the queued data, a reset for what has not finished after <see cref="Interface.DefaultLinger"/>),
     /// then releases the tap (and flushes the pcap file). A second SIGINT or SIGTERM during the linger ends
     /// the process at once: the signals are back to their default action.
@@ -104,13 +123,12 @@ public sealed class StackHost : IDisposable
     public void Dispose()
     {
         _signals.Dispose();
-        TerminationSignals.StopCatching();
-        _stopping = true;
-        Interface.CloseAll(Instant.Now, Interface.DefaultLinger);
-        while (!Interface.AreConnectionsClosed)
+        if (_catchingSignals)
         {
-            PollUntil(null, waitWhenStopping: true);
+            TerminationSignals.StopCatching();
         }
-        Interface.Dispose();
+        _stopping = true;
+        Runner.CloseConnections(Interface.DefaultLinger);
+        Runner.Dispose();
     }
 }

@@ -50,11 +50,11 @@ internal static class ArpingCommand
         new ArpHeader(ArpOperation.Request, settings.Mac, source, EthernetAddress.Zero, target).WriteTo(request.AsSpan(EthernetHeader.Length));
         byte[] frame = new byte[2048];
         int sent = 0, replies = 0;
-        Instant start = Instant.Now, nextSend = start, lastSentAt = start;
+        Instant start = host.Now, nextSend = start, lastSentAt = start;
         Instant? end = deadline is { } d ? start + d : null;
         while (!host.IsStopping)
         {
-            Instant now = Instant.Now;
+            Instant now = host.Now;
             bool sending = deadline is null ? (count is null || sent < count) : (count is null || replies < count);
             if (sending && now >= nextSend)
             {
@@ -71,11 +71,11 @@ internal static class ArpingCommand
                     && arp.Operation == ArpOperation.Reply && arp.SenderProtocolAddress == target && arp.TargetProtocolAddress == source)
                 {
                     replies++;
-                    double ms = (Instant.Now - lastSentAt).TotalMilliseconds;
+                    double ms = (host.Now - lastSentAt).TotalMilliseconds;
                     output.WriteLine($"Unicast reply from {target} [{arp.SenderHardwareAddress.ToString().ToUpperInvariant()}]  {CommandLineValues.Fixed3(ms)}ms");
                 }
             }
-            now = Instant.Now;
+            now = host.Now;
             bool countDone = count is { } c && (deadline is null ? sent >= c && (replies >= c || now >= lastSentAt + interval) : replies >= c);
             if (countDone || (end is { } e && now >= e))
             {

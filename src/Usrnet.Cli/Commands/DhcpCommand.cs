@@ -60,10 +60,10 @@ internal static class DhcpCommand
 
     internal static int Run(StackHost host, DhcpClientOptions options, TimeSpan timeout, TextWriter output)
     {
-        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options, logger: host.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
-        Instant deadline = Instant.Now + timeout;
+        DhcpClient client = host.Runner.StartDhcp(options);
+        Instant deadline = host.Now + timeout;
         DhcpConfiguration? lease = null;
-        DhcpDriver.Run(host, client, () => lease is not null, deadline, e =>
+        DhcpDriver.Run(host, () => lease is not null, deadline, e =>
         {
             switch (e)
             {
@@ -84,7 +84,7 @@ internal static class DhcpCommand
             throw new CliError($"no lease within {DhcpDriver.Seconds(timeout)} (state {client.State}, {client.Counters.MessagesSent} messages sent, {client.Counters.MessagesReceived} received)");
         }
         Print(lease, output);
-        if (DhcpDriver.Release(host, client) is { } released)
+        if (host.Runner.ReleaseLease() is { } released)
         {
             output.WriteLine($"released {released.Address}");
         }

@@ -187,14 +187,14 @@ internal static class DigCommand
     internal static int Run(StackHost host, Options o, TextWriter output, TextWriter error)
     {
         DnsResolver resolver = new(host.Interface.Sockets, o.Resolver) { Servers = [o.Server], SearchDomain = o.SearchDomain };
-        using DnsQuery query = resolver.StartQuery(o.Name, o.Type, Instant.Now);
+        using DnsQuery query = resolver.StartQuery(o.Name, o.Type, host.Now);
         while (query.Status == DnsQueryStatus.Pending)
         {
             if (host.IsStopping)
             {
                 throw new CliError($"{o.Name}: interrupted");
             }
-            Instant now = host.PollUntil(resolver.PollAt(Instant.Now));
+            Instant now = host.PollUntil(resolver.PollAt(host.Now));
             resolver.Poll(now, host.Interface.Address?.Address);
         }
         if (query.Status == DnsQueryStatus.Failed && query.Error != DnsError.NoData)
@@ -210,7 +210,7 @@ internal static class DigCommand
             output.WriteLine(record.DataText);
         }
         output.Flush();
-        long milliseconds = (long)((query.CompletedAt ?? Instant.Now) - query.StartedAt).TotalMilliseconds;
+        long milliseconds = (long)((query.CompletedAt ?? host.Now) - query.StartedAt).TotalMilliseconds;
         string transport = query.Transport == DnsTransport.Tcp ? "tcp" : "udp";
         error.WriteLine($";; Query time: {milliseconds} msec; SERVER: {query.Server ?? o.Server}#{DnsResolver.ServerPort}({transport})");
         if (query.Error == DnsError.NoData)

@@ -90,13 +90,13 @@ internal static class PingCommand
         byte[] receive = new byte[65536];
         int transmitted = 0, received = 0, errors = 0, duplicates = 0;
         double rttSum = 0, rttSquares = 0, rttMin = double.MaxValue, rttMax = 0;
-        Instant start = Instant.Now, lastEvent = start, nextSend = start;
+        Instant start = host.Now, lastEvent = start, nextSend = start;
         Instant? end = o.Deadline is { } dl ? start + dl : null;
         Instant? lingerUntil = null;
 
         while (!host.IsStopping)
         {
-            Instant now = Instant.Now;
+            Instant now = host.Now;
             if ((o.Count is null || transmitted < o.Count) && now >= nextSend)
             {
                 ushort sequence = (ushort)(transmitted + 1);
@@ -119,7 +119,7 @@ internal static class PingCommand
                 {
                     continue;
                 }
-                now = Instant.Now;
+                now = host.Now;
                 lastEvent = now;
                 if (icmp.Type == IcmpV4Type.EchoReply)
                 {
@@ -153,7 +153,7 @@ internal static class PingCommand
                     }
                 }
             }
-            now = Instant.Now;
+            now = host.Now;
             bool allSent = o.Count is not null && transmitted >= o.Count;
             bool allAnswered = allSent && received + errors >= transmitted;
             if (allAnswered || (lingerUntil is { } lu && now >= lu) || (end is { } e && now >= e))

@@ -39,7 +39,7 @@ internal static class TcpCatCommand
     internal static int Run(StackHost host, Ipv4Endpoint remote, Stream input, Stream output)
     {
         TcpSocket socket = host.Interface.Sockets.CreateTcpSocket();
-        socket.Connect(Instant.Now, remote);
+        socket.Connect(host.Now, remote);
         using BlockingCollection<ArraySegment<byte>> chunks = new(MaxChunksQueued);
         Thread reader = new(() =>
         {

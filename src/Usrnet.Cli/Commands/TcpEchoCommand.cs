@@ -104,7 +104,7 @@ internal static class TcpEchoCommand
             c.Dispose();
             totals.Finished(c);
         }
-        host.PollUntil(Instant.Now); // send the resets
+        host.PollUntil(host.Now); // send the resets
         output.WriteLine($"usrnet: {accepted} connections, {echoed} bytes echoed");
         totals.Print(output);
         UpCommand.PrintCounters(host.Interface.Counters, output);

@@ -84,7 +84,7 @@ internal static class TracerouteCommand
             for (int p = 0; p < probes && !host.IsStopping; p++, probePort++)
             {
                 udp.TimeToLive = (byte)ttl;
-                Instant sentAt = Instant.Now;
+                Instant sentAt = host.Now;
                 udp.TrySendTo(data, new Ipv4Endpoint(target, (ushort)probePort));
                 Instant deadline = sentAt + wait;
                 bool answered = false;
@@ -97,7 +97,7 @@ internal static class TracerouteCommand
                         {
                             continue;
                         }
-                        double ms = (Instant.Now - sentAt).TotalMilliseconds;
+                        double ms = (host.Now - sentAt).TotalMilliseconds;
                         if (from != lastHop)
                         {
                             line.Append($" {from}");
@@ -120,7 +120,7 @@ internal static class TracerouteCommand
                     udp.TryTakeError(out _); // the same ICMP error also reaches the probing socket; we read it above
                     if (!answered)
                     {
-                        if (Instant.Now >= deadline)
+                        if (host.Now >= deadline)
                         {
                             line.Append(" *");
                             break;

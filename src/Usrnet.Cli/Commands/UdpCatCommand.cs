@@ -63,7 +63,7 @@ internal static class UdpCatCommand
                 if (line is null)
                 {
                     endOfInput = true;
-                    lingerUntil = Instant.Now + linger;
+                    lingerUntil = host.Now + linger;
                     lines.TryDequeue(out _);
                     break;
                 }
@@ -87,7 +87,7 @@ internal static class UdpCatCommand
             {
                 throw new CliError($"{remote}: {Describe(error)}");
             }
-            if (endOfInput && (received >= sent || Instant.Now >= lingerUntil))
+            if (endOfInput && (received >= sent || host.Now >= lingerUntil))
             {
                 break;
             }

@@ -51,7 +51,7 @@ internal static class UdpEchoCommand
                 }
                 while (!socket.TrySendTo(buffer.AsSpan(0, length), remote) && !host.IsStopping)
                 {
-                    host.PollUntil(Instant.Now);
+                    host.PollUntil(host.Now);
                 }
                 datagrams++;
                 bytes += length;

@@ -60,8 +60,8 @@ internal static class UpCommand
     /// </summary>
     internal static void RunDhcp(StackHost host, string tapName, DhcpClientOptions options, TextWriter output)
     {
-        using DhcpClient client = new(host.Interface.Sockets, host.Interface.HardwareAddress, options, logger: host.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
-        DhcpDriver.Run(host, client, () => false, deadline: null, e =>
+        DhcpClient client = host.Runner.StartDhcp(options);
+        DhcpDriver.Run(host, () => false, deadline: null, e =>
         {
             output.WriteLine(e switch
             {
@@ -88,7 +88,7 @@ internal static class UpCommand
                 output.Flush();
             }
         });
-        if (DhcpDriver.Release(host, client) is { } released)
+        if (host.Runner.ReleaseLease() is { } released)
         {
             output.WriteLine($"released {released.Address}");
         }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Usrnet.Hosting;
 using Usrnet.Iface;
 using Usrnet.Phy;
 using Usrnet.Sockets;
@@ -36,8 +37,9 @@ namespace Usrnet.Async;
 public sealed partial class NetworkStack : IAsyncDisposable
 {
     /// <summary>Frames taken from the device per round outside the gate: the interface's own per-poll budget.</summary>
-    private const int FramesPerRound = 256;
+    private const int FramesPerRound = InterfaceRunner.StagedFramesPerRound;
 
+    private readonly InterfaceRunner _runner;
     private readonly Interface _iface;
     private readonly StagingDevice _staging;
     private readonly DnsResolver _resolver;
@@ -56,15 +58,23 @@ public sealed partial class NetworkStack : IAsyncDisposable
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("Usrnet.NetworkStack") ?? NullLogger.Instance;
         _staging = new StagingDevice(device);
-        _iface = new Interface(_staging, options.Interface, options.LoggerFactory?.CreateLogger("Usrnet.Interface"));
-        _resolver = new DnsResolver(_iface.Sockets, options.Dns)
+        _runner = new InterfaceRunner(new Interface(_staging, options.Interface, options.LoggerFactory?.CreateLogger("Usrnet.Interface")), new InterfaceRunnerOptions
         {
-            Servers = options.DnsServers,
+            TimeProvider = options.TimeProvider,
+            DnsServers = options.DnsServers,
             SearchDomain = options.SearchDomain,
+            Dns = options.Dns,
+            LoggerFactory = options.LoggerFactory,
+        })
+        {
+            Staging = _staging,
         };
+        _iface = _runner.Interface;
+        _resolver = _runner.Resolver;
         if (options.Dhcp is { } dhcp)
         {
-            _dhcp = new DhcpClient(_iface.Sockets, _iface.HardwareAddress, dhcp, logger: options.LoggerFactory?.CreateLogger("Usrnet.Dhcp"));
+            _dhcp = _runner.StartDhcp(dhcp);
+            _runner.DhcpEventApplied += OnDhcpEvent;
         }
         _loop = new Thread(RunLoop) { IsBackground = true, Name = "usrnet loop" };
     }
@@ -194,7 +204,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
             TcpSocket socket = _iface.Sockets.CreateTcpSocket(_options.Tcp);
             try
             {
-                socket.Connect(Instant.Now, remote);
+                socket.Connect(_runner.Now, remote);
             }
             catch
             {
@@ -290,7 +300,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
         lock (Gate)
         {
             ThrowIfStopping();
-            done = DnsLookup.Start(this, _resolver.StartQuery(name, type, Instant.Now), cancellationToken).Task;
+            done = DnsLookup.Start(this, _resolver.StartQuery(name, type, _runner.Now), cancellationToken).Task;
         }
         Wake();
         return done;
@@ -427,16 +437,16 @@ public sealed partial class NetworkStack : IAsyncDisposable
             while (!_stopping)
             {
                 // Device I/O happens outside the gate, so a user call waits for processing, never for a syscall.
-                bool received = _staging.Stage(Instant.Now, FramesPerRound) > 0;
-                TimeSpan? timeout;
+                bool received = _staging.Stage(_runner.Now, FramesPerRound) > 0;
+                Instant? wake;
                 lock (Gate)
                 {
-                    timeout = PollOnce();
+                    wake = PollOnce();
                 }
-                bool sent = _staging.Flush(Instant.Now) > 0;
-                if (timeout != TimeSpan.Zero && !received && !sent && !_stopping)
+                bool sent = _staging.Flush(_runner.Now) > 0;
+                if (!received && !sent && !_stopping)
                 {
-                    _iface.Device.Wait(timeout);
+                    _runner.Wait(wake);
                 }
             }
         }
@@ -446,34 +456,38 @@ public sealed partial class NetworkStack : IAsyncDisposable
             {
                 AbortAll();
             }
-            CloseConnections();
+            try
+            {
+                _runner.CloseConnections(_options.Linger, Gate);
+            }
+            catch (Exception e)
+            {
+                Log.PollFailed(_logger, e);
+            }
+            try
+            {
+                _runner.ReleaseLease(Gate);
+            }
+            catch (Exception e)
+            {
+                Log.PollFailed(_logger, e);
+            }
             lock (Gate)
             {
-                try
-                {
-                    ReleaseLease();
-                }
-                catch (Exception e)
-                {
-                    Log.PollFailed(_logger, e);
-                }
-                _dhcp?.Dispose();
-                _iface.Dispose();
+                _runner.Dispose();
             }
             _stopped.TrySetResult();
         }
     }
 
-    /// <summary>One round: poll, complete what became ready, and say how long the loop may sleep.</summary>
-    private TimeSpan? PollOnce()
+    /// <summary>One round: poll, complete what became ready, and say until when the loop may sleep.</summary>
+    private Instant? PollOnce()
     {
-        Instant now = Instant.Now;
+        Instant now = _runner.Now;
         bool progress;
         try
         {
-            progress = _iface.Poll(now);
-            progress |= PollDhcp(now);
-            progress |= _resolver.Poll(now, _iface.Address?.Address);
+            progress = _runner.Poll(now);
         }
         catch (Exception e)
         {
@@ -483,129 +497,28 @@ public sealed partial class NetworkStack : IAsyncDisposable
             progress = false;
         }
         CompleteWaiters(now);
-        if (progress)
-        {
-            return TimeSpan.Zero;
-        }
-        now = Instant.Now;
-        Instant? next = Instant.Min(Instant.Min(_iface.PollAt(now), _resolver.PollAt(now)), _dhcp?.PollAt(now));
-        return next is { } at ? (at <= now ? TimeSpan.Zero : at - now) : null;
+        now = _runner.Now;
+        return progress ? now : _runner.PollAt(now);
     }
 
     /// <summary>
-    /// Runs the DHCP client and applies what it reports: the address and gateway to the interface, the
-    /// name servers and search domain to the resolver (unless the options fixed them). True when an event came.
+    /// What the stack adds to a DHCP event the runner applied (under the gate, on the loop thread): the
+    /// address waiters complete, and the users' handlers run on the thread pool.
     /// </summary>
-    private bool PollDhcp(Instant now)
+    private void OnDhcpEvent(object? sender, DhcpEvent e)
     {
-        if (_dhcp is null)
+        if (_iface.Address is { } address)
         {
-            return false;
+            foreach (TaskCompletionSource<Ipv4Cidr> waiter in _addressWaiters)
+            {
+                waiter.TrySetResult(address);
+            }
+            _addressWaiters.Clear();
         }
-        _dhcp.Poll(now);
-        bool any = false;
-        while (_dhcp.TakeEvent() is { } e)
+        if (DhcpEventOccurred is { } handler)
         {
-            any = true;
-            _iface.Apply(e);
-            DhcpConfiguration? lease = e switch
-            {
-                DhcpConfigured c => c.Configuration,
-                DhcpRenewed r => r.Configuration,
-                _ => null,
-            };
-            if (lease is not null)
-            {
-                _resolver.Servers = _options.DnsServers.Count > 0 ? _options.DnsServers : lease.DnsServers;
-                _resolver.SearchDomain = _options.SearchDomain ?? lease.DomainName;
-            }
-            else if (e is DhcpDeconfigured)
-            {
-                _resolver.Servers = _options.DnsServers;
-                _resolver.SearchDomain = _options.SearchDomain;
-            }
-            if (_iface.Address is { } address)
-            {
-                foreach (TaskCompletionSource<Ipv4Cidr> waiter in _addressWaiters)
-                {
-                    waiter.TrySetResult(address);
-                }
-                _addressWaiters.Clear();
-            }
-            if (DhcpEventOccurred is { } handler)
-            {
-                // Never on the loop thread: a slow or throwing handler must not stall the stack.
-                ThreadPool.UnsafeQueueUserWorkItem(state => handler(this, state), e, preferLocal: false);
-            }
-        }
-        return any;
-    }
-
-    /// <summary>
-    /// On the way out: closes every connection as the kernel closes an exiting process's sockets
-    /// (<see cref="Interface.CloseAll"/>: FIN after the queued data, then a reset for what has not finished
-    /// within <see cref="NetworkStackOptions.Linger"/>), polling until all have finished. The gate is held
-    /// only while polling, so callers on other threads are not blocked through the linger.
-    /// </summary>
-    private void CloseConnections()
-    {
-        lock (Gate)
-        {
-            _iface.CloseAll(Instant.Now, _options.Linger);
-        }
-        while (true)
-        {
-            TimeSpan? delay;
-            bool closed;
-            _staging.Stage(Instant.Now, FramesPerRound);
-            lock (Gate)
-            {
-                Instant now = Instant.Now;
-                try
-                {
-                    _iface.Poll(now);
-                }
-                catch (Exception e)
-                {
-                    Log.PollFailed(_logger, e);
-                }
-                closed = _iface.AreConnectionsClosed;
-                delay = _iface.PollDelay(Instant.Now);
-            }
-            _staging.Flush(Instant.Now);
-            if (closed)
-            {
-                return;
-            }
-            if (delay != TimeSpan.Zero)
-            {
-                _iface.Device.Wait(delay);
-            }
-        }
-    }
-
-    /// <summary>
-    /// On the way out with a lease: sends DHCPRELEASE (RFC 2131 §4.4.6) and polls until it has left (the
-    /// server's MAC may need resolving) or two seconds pass. Caller holds the gate.
-    /// </summary>
-    private void ReleaseLease()
-    {
-        if (_dhcp is null || !_dhcp.Release(Instant.Now))
-        {
-            return;
-        }
-        Instant until = Instant.Now + TimeSpan.FromSeconds(2);
-        for (Instant now = Instant.Now; now < until; now = Instant.Now)
-        {
-            _staging.Stage(now, FramesPerRound);
-            _iface.Poll(now);
-            _staging.Flush(now); // the stack is stopping: nobody else waits for the gate now
-            if (_iface.ArpCache.ParkedCount == 0 && _iface.PollAt(now) != now)
-            {
-                break;
-            }
-            TimeSpan left = until - now;
-            _iface.Device.Wait(_iface.PollDelay(now) is { } delay && delay < left ? delay : left);
+            // Never on the loop thread: a slow or throwing handler must not stall the stack.
+            ThreadPool.UnsafeQueueUserWorkItem(state => handler(this, state), e, preferLocal: false);
         }
     }
 

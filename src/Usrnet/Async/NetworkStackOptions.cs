@@ -39,6 +39,13 @@ public sealed record NetworkStackOptions
     /// </summary>
     public TimeSpan Linger { get; init; } = Iface.Interface.DefaultLinger;
 
+    /// <summary>
+    /// The stack's clock (<see cref="Hosting.InterfaceRunnerOptions.TimeProvider"/>): what every poll, timer
+    /// and wait of the loop is measured on. <see cref="TimeProvider.System"/> by default; a fake clock runs
+    /// the stack on virtual time.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Where the stack logs (loop failures, neighbours that do not answer); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -17,6 +17,7 @@ public sealed class LayerTests
     private const string Iface = "Usrnet.Iface";
     private const string Sockets = "Usrnet.Sockets";
     private const string Tcp = "Usrnet.Sockets.Tcp";
+    private const string Hosting = "Usrnet.Hosting";
     private const string Async = "Usrnet.Async";
 
     private static readonly Assembly Library = typeof(NetworkStack).Assembly;
@@ -30,23 +31,23 @@ public sealed class LayerTests
 
     [Fact]
     public void WireDependsOnNoOtherLayer() =>
-        AssertNoDependency(InNamespace(Wire), Storage, Phy, Iface, Sockets, Async);
+        AssertNoDependency(InNamespace(Wire), Storage, Phy, Iface, Sockets, Hosting, Async);
 
     [Fact]
     public void StorageKnowsNoProtocol() =>
-        AssertNoDependency(InNamespace(Storage), Wire, Phy, Iface, Sockets, Async);
+        AssertNoDependency(InNamespace(Storage), Wire, Phy, Iface, Sockets, Hosting, Async);
 
     [Fact]
     public void PhyKnowsNothingAboveTheDevice() =>
-        AssertNoDependency(InNamespace(Phy), Iface, Sockets, Async);
+        AssertNoDependency(InNamespace(Phy), Iface, Sockets, Hosting, Async);
 
     [Fact]
-    public void IfaceDoesNotKnowTheAsyncFacade() =>
-        AssertNoDependency(InNamespace(Iface), Async);
+    public void IfaceKnowsNeitherTheRunnerNorTheAsyncFacade() =>
+        AssertNoDependency(InNamespace(Iface), Hosting, Async);
 
     [Fact]
     public void SocketsUseNeitherTheInterfaceNorTheFacadeNorADevice() =>
-        AssertNoDependency(InNamespace(Sockets), [Iface, Async, .. Devices]);
+        AssertNoDependency(InNamespace(Sockets), [Iface, Hosting, Async, .. Devices]);
 
     [Fact]
     public void NothingBelowTheAsyncFacadeUsesIt() =>

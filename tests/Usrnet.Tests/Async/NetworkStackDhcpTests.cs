@@ -92,7 +92,7 @@ public sealed class NetworkStackDhcpTests
     }
 
     /// <summary>OFFER for DISCOVER, ACK for REQUEST (broadcast, as the client asks), nothing for RELEASE; records what came.</summary>
-    private static async Task ServeAsync(NetworkStack stack, List<DhcpMessageType> seen, CancellationToken cancellationToken)
+    internal static async Task ServeAsync(NetworkStack stack, List<DhcpMessageType> seen, CancellationToken cancellationToken)
     {
         await using UdpChannel udp = stack.OpenUdp(DhcpMessage.ServerPort);
         byte[] buffer = new byte[1500];

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+using Usrnet.Sockets.Dns;
+using Usrnet.Wire;
+
+namespace Usrnet.Hosting;
+
+/// <summary>How an <see cref="InterfaceRunner"/> drives its interface: its clock and its resolver's fixed configuration.</summary>
+public sealed record InterfaceRunnerOptions
+{
+    /// <summary>
+    /// The clock every poll reads (<see cref="TimeProvider.GetTimestamp"/>) and every wait is measured on;
+    /// <see cref="TimeProvider.System"/> by default. A fake clock drives the stack on virtual time: a wait
+    /// then ends when the fake clock reaches its deadline (through <see cref="TimeProvider.CreateTimer"/>).
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Name servers the resolver asks (in order). Empty by default; a DHCP lease fills them in when these are empty.</summary>
+    public IReadOnlyList<Ipv4Address> DnsServers { get; init; } = [];
+
+    /// <summary>The search domain for names without a dot (resolv.conf's <c>search</c>); DHCP's option 15 when null.</summary>
+    public string? SearchDomain { get; init; }
+
+    /// <summary>The resolver's timeouts, attempts and cache size.</summary>
+    public DnsResolverOptions Dns { get; init; } = new();
+
+    /// <summary>Where the DHCP client logs; none by default.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}
