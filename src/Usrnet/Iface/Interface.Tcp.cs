@@ -68,12 +68,19 @@ public sealed partial class Interface
         TcpFlags flags = segment.Flags;
         if (Sockets.Tcp.FindListener(local) is { } listener)
         {
-            if ((flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0 && (flags & TcpFlags.Ack) != 0
-                && listener.TryCompleteCookie(now, local, remote, segment) is { } opened)
+            if ((flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0 && (flags & TcpFlags.Ack) != 0)
             {
                 // An ACK nobody claims may complete a connection whose SYN was answered with a cookie.
-                opened.Process(now, segment, payload);
-                return;
+                if (listener.TryCompleteCookie(now, local, remote, segment, out bool overflow) is { } opened)
+                {
+                    opened.Process(now, segment, payload);
+                    return;
+                }
+                if (overflow)
+                {
+                    Counters.DroppedQueueFull++; // the client sends its ACK again; a reset would end its connect
+                    return;
+                }
             }
             if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
             {

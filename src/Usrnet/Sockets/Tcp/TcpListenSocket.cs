@@ -51,6 +51,13 @@ public sealed class TcpListenSocket : IDisposable
     /// <summary>SYNs dropped because the accept queue was full.</summary>
     public long SynsDropped { get; private set; }
 
+    /// <summary>
+    /// Handshakes completed by a valid cookie while the accept queue was full: the ACK is dropped, not
+    /// answered with a reset, so the client sends it again and gets in once the application accepts
+    /// (Linux's ListenOverflows, with tcp_abort_on_overflow off).
+    /// </summary>
+    public long ListenOverflows { get; private set; }
+
     /// <summary>SYN-ACKs sent with a cookie because the half-open queue was full.</summary>
     public long SynCookiesSent { get; private set; }
 
@@ -199,11 +206,23 @@ public sealed class TcpListenSocket : IDisposable
     /// connection it completes, established and queued for accept (the caller then processes the
     /// segment on it); otherwise null.
     /// </summary>
-    internal TcpSocket? TryCompleteCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack)
+    /// <remarks>
+    /// <paramref name="overflow"/> is true for a valid cookie that found the accept queue full: the caller
+    /// drops the segment silently (see <see cref="ListenOverflows"/>) instead of resetting a client that
+    /// did nothing wrong.
+    /// </remarks>
+    internal TcpSocket? TryCompleteCookie(Instant now, Ipv4Endpoint local, Ipv4Endpoint remote, in TcpHeader ack, out bool overflow)
     {
-        if (!UseSynCookies || _accepted.Count >= Backlog
+        overflow = false;
+        if (!UseSynCookies
             || !_table.SynCookies.TryValidate(now, local, remote, ack.AcknowledgmentNumber - 1, ack.SequenceNumber - 1, out int mss))
         {
+            return null;
+        }
+        if (_accepted.Count >= Backlog)
+        {
+            ListenOverflows++;
+            overflow = true;
             return null;
         }
         byte? scale = null;
