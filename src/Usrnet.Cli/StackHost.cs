@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Usrnet.Hosting;
 using Usrnet.Iface;
 using Usrnet.Phy;
+using Usrnet.Sockets.Dns;
 
 namespace Usrnet.Cli;
 
@@ -51,11 +52,14 @@ public sealed class StackHost : IDisposable
     /// Opens the tap and brings the interface up with <paramref name="settings"/>; without
     /// <paramref name="withAddress"/> it has neither address nor gateway (DHCP assigns them).
     /// </summary>
+    /// <param name="settings">The tap, MAC, address and decorators.</param>
+    /// <param name="withAddress">False for an interface that DHCP configures.</param>
+    /// <param name="dns">The timeouts and attempts of the runner's resolver (dig's <c>+time</c> and <c>+tries</c>).</param>
     /// <exception cref="CliError">The tap cannot be opened; the message says why.</exception>
-    public static StackHost Start(StackSettings settings, bool withAddress = true)
+    public static StackHost Start(StackSettings settings, bool withAddress = true, DnsResolverOptions? dns = null)
     {
         StackDevice device = StackDevice.Open(settings);
-        StackHost host = Over(device.Device, settings, TimeProvider.System, withAddress, device.Faults);
+        StackHost host = Over(device.Device, settings, TimeProvider.System, withAddress, device.Faults, dns);
         host._signals = TerminationSignals.Register(host.Stop);
         host._catchingSignals = true;
         return host;
@@ -65,10 +69,10 @@ public sealed class StackHost : IDisposable
     /// A host over any device (the in-memory link in tests) on <paramref name="timeProvider"/>'s clock,
     /// without the process's signals: <see cref="Stop"/> ends it. The host owns the device.
     /// </summary>
-    internal static StackHost Over(IDevice device, StackSettings settings, TimeProvider timeProvider, bool withAddress = true, FaultInjectorDevice? faults = null)
+    internal static StackHost Over(IDevice device, StackSettings settings, TimeProvider timeProvider, bool withAddress = true, FaultInjectorDevice? faults = null, DnsResolverOptions? dns = null)
     {
         Interface iface = new(device, settings.InterfaceOptions(withAddress), settings.LoggerFactory?.CreateLogger("Usrnet.Interface"));
-        InterfaceRunner runner = new(iface, new InterfaceRunnerOptions { TimeProvider = timeProvider, LoggerFactory = settings.LoggerFactory });
+        InterfaceRunner runner = new(iface, new InterfaceRunnerOptions { TimeProvider = timeProvider, LoggerFactory = settings.LoggerFactory, Dns = dns ?? new DnsResolverOptions() });
         return new StackHost(runner, faults, settings.LoggerFactory);
     }
 

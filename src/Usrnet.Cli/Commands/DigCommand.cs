@@ -59,7 +59,7 @@ internal static class DigCommand
             StackSettings settings = stack.Read(parse);
             Query query = ReadWords(parse.GetValue(words) ?? [], new Query(null, parse.GetValue(server), parse.GetValue(type), parse.GetValue(time), parse.GetValue(tries)));
             Options options = ReadOptions(settings, query, parse.GetValue(search));
-            using StackHost host = StackHost.Start(settings);
+            using StackHost host = StackHost.Start(settings, dns: options.Resolver);
             return Run(host, options, Console.Out, Console.Error);
         });
         return command;
@@ -186,7 +186,10 @@ internal static class DigCommand
 
     internal static int Run(StackHost host, Options o, TextWriter output, TextWriter error)
     {
-        DnsResolver resolver = new(host.Interface.Sockets, o.Resolver) { Servers = [o.Server], SearchDomain = o.SearchDomain };
+        // The runner's resolver, made with o.Resolver's timeouts (StackHost.Start), polled in every round.
+        DnsResolver resolver = host.Runner.Resolver;
+        resolver.Servers = [o.Server];
+        resolver.SearchDomain = o.SearchDomain;
         using DnsQuery query = resolver.StartQuery(o.Name, o.Type, host.Now);
         while (query.Status == DnsQueryStatus.Pending)
         {
@@ -194,8 +197,7 @@ internal static class DigCommand
             {
                 throw new CliError($"{o.Name}: interrupted");
             }
-            Instant now = host.PollUntil(resolver.PollAt(host.Now));
-            resolver.Poll(now, host.Interface.Address?.Address);
+            host.PollUntil(null);
         }
         if (query.Status == DnsQueryStatus.Failed && query.Error != DnsError.NoData)
         {
