@@ -85,13 +85,10 @@ public sealed partial class Interface
             case IpProtocol.Udp:
                 ushort port = BinaryPrimitives.ReadUInt16BigEndian(transport);
                 SocketError error = ToSocketError(icmp);
-                foreach (UdpSocket socket in Sockets.Udp)
+                foreach (UdpSocket socket in Sockets.UdpOnPort(port))
                 {
-                    if (socket.LocalEndpoint.Port == port)
-                    {
-                        socket.ReportError(error);
-                        delivered = true;
-                    }
+                    socket.ReportError(error);
+                    delivered = true;
                 }
                 delivered |= DeliverToIcmp(IcmpBinding.UdpPort(port), ip, message);
                 break;

@@ -19,16 +19,13 @@ public sealed partial class Interface
         }
         Ipv4Address destination = ip.Destination;
         ushort port = udp.DestinationPort;
-        foreach (UdpSocket socket in Sockets.Udp)
+        if (Sockets.FindUdp(new Ipv4Endpoint(destination, port)) is { } socket)
         {
-            if (socket.Accepts(destination, port))
+            if (!socket.Deliver(new Ipv4Endpoint(ip.Source, udp.SourcePort), ip.TimeToLive, udp.Payload))
             {
-                if (!socket.Deliver(new Ipv4Endpoint(ip.Source, udp.SourcePort), ip.TimeToLive, udp.Payload))
-                {
-                    Counters.DroppedQueueFull++;
-                }
-                return;
+                Counters.DroppedQueueFull++;
             }
+            return;
         }
         // RFC 1122 §4.1.3.1: a datagram to a port with no listener SHOULD draw port unreachable
         // (what Linux traceroute waits for at the last hop).

@@ -43,6 +43,9 @@ public sealed class SocketSet
 
     internal List<UdpSocket> Udp { get; } = [];
 
+    /// <summary>Bound UDP sockets by local port: one in practice, more only for distinct local addresses.</summary>
+    private readonly Dictionary<ushort, List<UdpSocket>> _udpByPort = [];
+
     internal List<IcmpSocket> Icmp { get; } = [];
 
     internal List<RawIpv4Socket> RawIpv4 { get; } = [];
@@ -120,14 +123,60 @@ public sealed class SocketSet
     /// <summary>True when another UDP socket holds the port on the same or a wildcard address.</summary>
     internal bool IsUdpPortTaken(Ipv4Endpoint local, UdpSocket? except)
     {
-        foreach (UdpSocket s in Udp)
+        if (!_udpByPort.TryGetValue(local.Port, out List<UdpSocket>? bound))
         {
-            if (s != except && s.IsBound && s.LocalEndpoint.Port == local.Port
-                && (s.LocalEndpoint.Address.IsUnspecified || local.Address.IsUnspecified || s.LocalEndpoint.Address == local.Address))
+            return false;
+        }
+        foreach (UdpSocket s in bound)
+        {
+            if (s != except && (s.LocalEndpoint.Address.IsUnspecified || local.Address.IsUnspecified || s.LocalEndpoint.Address == local.Address))
             {
                 return true;
             }
         }
         return false;
     }
+
+    /// <summary>Enters a socket that has just bound its port in the port index.</summary>
+    internal void BindUdp(UdpSocket socket)
+    {
+        ushort port = socket.LocalEndpoint.Port;
+        if (!_udpByPort.TryGetValue(port, out List<UdpSocket>? bound))
+        {
+            bound = [];
+            _udpByPort.Add(port, bound);
+        }
+        bound.Add(socket);
+    }
+
+    /// <summary>Takes a socket out of the set and of the port index (it was disposed).</summary>
+    internal void RemoveUdp(UdpSocket socket)
+    {
+        Udp.Remove(socket);
+        ushort port = socket.LocalEndpoint.Port;
+        if (socket.IsBound && _udpByPort.TryGetValue(port, out List<UdpSocket>? bound) && bound.Remove(socket) && bound.Count == 0)
+        {
+            _udpByPort.Remove(port);
+        }
+    }
+
+    /// <summary>The UDP socket a datagram to <paramref name="local"/> is for, or null: one lookup by port.</summary>
+    internal UdpSocket? FindUdp(Ipv4Endpoint local)
+    {
+        if (_udpByPort.TryGetValue(local.Port, out List<UdpSocket>? bound))
+        {
+            foreach (UdpSocket s in bound)
+            {
+                if (s.Accepts(local.Address, local.Port))
+                {
+                    return s;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The UDP sockets bound to <paramref name="port"/> (for ICMP errors about datagrams sent from it).</summary>
+    internal IReadOnlyList<UdpSocket> UdpOnPort(ushort port) =>
+        _udpByPort.TryGetValue(port, out List<UdpSocket>? bound) ? bound : [];
 }

@@ -70,6 +70,7 @@ public sealed class UdpSocket : IDisposable
             throw new SocketException((int)SocketError.AddressAlreadyInUse);
         }
         LocalEndpoint = local;
+        _set.BindUdp(this);
     }
 
     /// <summary>
@@ -155,7 +156,7 @@ public sealed class UdpSocket : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _set.Udp.Remove(this);
+            _set.RemoveUdp(this);
             _queues.Clear();
         }
     }
