@@ -82,7 +82,11 @@ public sealed partial class DhcpAgainstDnsmasq(ITestOutputHelper output)
         // The first ACK, then at least one renewal, each a DHCPREQUEST answered with a DHCPACK.
         Assert.True(Count(log, $"DHCPREQUEST(tap0) {ip} {Mac}") >= 2, log);
         Assert.True(Count(log, $"DHCPACK(tap0) {ip} {Mac}") >= 2, log);
-        Assert.Equal(1, Count(log, $"DHCPDISCOVER(tap0) {Mac}"));
+        // Renewals are DHCPREQUESTs to the server (RFC 2131 §4.4.5), never a new DISCOVER. Before the first
+        // ACK the client may send a second DISCOVER: dnsmasq pings an address for up to 3 s before it offers
+        // it, and the client retransmits after 4 ± 1 s (§4.1).
+        string afterBound = log[(log.IndexOf($"DHCPACK(tap0) {ip} {Mac}", StringComparison.Ordinal) + 1)..];
+        Assert.Equal(0, Count(afterBound, $"DHCPDISCOVER(tap0) {Mac}"));
     }
 
     [LabFact(Dnsmasq.Tool, "ping")]
@@ -198,9 +202,11 @@ public sealed partial class DhcpAgainstDnsmasq(ITestOutputHelper output)
         LabStack.AssertNoException(ended);
         IReadOnlyDictionary<string, long> dhcp = ToolOutput.Counters(ended.StandardOutput, "dhcp client");
         output.WriteLine(string.Join(", ", dhcp.Select(c => $"{c.Key} {c.Value}")));
-        // Every broken reply reached the client and was dropped under one reason or another; none made a lease.
+        // Every broken reply was dropped under one reason or another; none made a lease.
+        // A burst can also find the client's socket queue full (a busy machine), counted by the interface.
+        long queueFull = ToolOutput.Counter(ToolOutput.Counters(ended.StandardOutput, "interface"), "DroppedQueueFull");
         long dropped = ToolOutput.Counter(dhcp, "DroppedMalformed") + ToolOutput.Counter(dhcp, "DroppedNotForUs")
-            + ToolOutput.Counter(dhcp, "DroppedUnexpected") + ToolOutput.Counter(dhcp, "RepliesRejected");
+            + ToolOutput.Counter(dhcp, "DroppedUnexpected") + ToolOutput.Counter(dhcp, "RepliesRejected") + queueFull;
         Assert.True(dropped >= replies, $"{dropped} dropped of {replies} broken replies:\n{ended.StandardOutput}");
         Assert.True(ToolOutput.Counter(dhcp, "DroppedMalformed") > 0, ended.StandardOutput);
         Assert.True(ToolOutput.Counter(dhcp, "DroppedNotForUs") > 0, ended.StandardOutput);
