@@ -78,6 +78,32 @@ internal static class Checksum
     }
 
     /// <summary>
+    /// The running sum of the IPv6 pseudo-header used by ICMPv6, UDP and TCP over IPv6 (RFC 8200 §8.1):
+    /// source, destination, the 32-bit upper-layer packet length and the upper-layer Next Header value.
+    /// The destination is the final one (the last address of a routing header), and the length is the
+    /// upper-layer header and data, without the extension headers before it.
+    /// </summary>
+    public static uint PseudoHeader(Ipv6Address source, Ipv6Address destination, IpProtocol nextHeader, int upperLayerLength)
+    {
+        // At most 18 words of 0xFFFF: the sum stays far below 2^32.
+        uint sum = SumWords(source.Value) + SumWords(destination.Value)
+                 + ((uint)upperLayerLength >> 16) + ((uint)upperLayerLength & 0xFFFF) + (uint)nextHeader;
+        return sum;
+    }
+
+    /// <summary>The sum of the eight 16-bit words of an IPv6 address.</summary>
+    private static uint SumWords(UInt128 value)
+    {
+        uint sum = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            sum += (uint)(ushort)value;
+            value >>= 16;
+        }
+        return sum;
+    }
+
+    /// <summary>
     /// Sums the 16-bit words, in the machine's byte order, of the whole 32-byte vectors at the start of
     /// <paramref name="data"/>; <paramref name="summed"/> is their length in bytes. Loads are unaligned:
     /// a TCP header starts at offset 34 of a frame. Internal so that tests reach each width on any machine.

@@ -20,6 +20,11 @@ public readonly record struct EthernetAddress
     /// <summary>00:00:00:00:00:00.</summary>
     public static EthernetAddress Zero => default;
 
+    /// <summary>
+    /// The Ethernet group address of an IPv6 multicast address: 33:33 and its low 32 bits (RFC 2464 §7).
+    /// </summary>
+    public static EthernetAddress FromIpv6Multicast(Ipv6Address group) => new(0x3333_0000_0000UL | (uint)group.Value);
+
     /// <summary>Reads an address from the first six bytes of <paramref name="bytes"/>.</summary>
     public static EthernetAddress Read(ReadOnlySpan<byte> bytes) =>
         new(((ulong)BinaryPrimitives.ReadUInt16BigEndian(bytes) << 32) | BinaryPrimitives.ReadUInt32BigEndian(bytes[2..]));

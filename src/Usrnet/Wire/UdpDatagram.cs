@@ -65,4 +65,12 @@ internal ref struct UdpDatagram
     /// </summary>
     public readonly bool VerifyChecksum(Ipv4Address source, Ipv4Address destination) =>
         ChecksumField == 0 || Checksum.Finish(Checksum.Accumulate(Checksum.PseudoHeader(source, destination, IpProtocol.Udp, _buffer.Length), _buffer)) == 0;
+
+    /// <summary>
+    /// True when the checksum over the IPv6 pseudo-header is right (RFC 8200 §8.1). Unlike over IPv4, a
+    /// zero checksum is invalid: IPv6 has no header checksum, so a receiver discards such a datagram
+    /// (RFC 8200 §8.1; the tunnel exception of RFC 6935 is not used here).
+    /// </summary>
+    public readonly bool VerifyChecksum(Ipv6Address source, Ipv6Address destination) =>
+        ChecksumField != 0 && Checksum.Finish(Checksum.Accumulate(Checksum.PseudoHeader(source, destination, IpProtocol.Udp, _buffer.Length), _buffer)) == 0;
 }

@@ -31,7 +31,17 @@ internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationP
     /// Writes the header into <paramref name="datagram"/>, whose length is header plus payload with the
     /// payload already in place, and fills in the checksum over the pseudo-header (RFC 768).
     /// </summary>
-    public void WriteTo(Span<byte> datagram, Ipv4Address source, Ipv4Address destination)
+    public void WriteTo(Span<byte> datagram, Ipv4Address source, Ipv4Address destination) =>
+        Write(datagram, Checksum.PseudoHeader(source, destination, IpProtocol.Udp, datagram.Length));
+
+    /// <summary>
+    /// As the IPv4 overload, over the IPv6 pseudo-header (RFC 8200 §8.1), where the checksum is mandatory:
+    /// a computed zero is sent as all ones as over IPv4, and a received zero is refused (<see cref="UdpDatagram.VerifyChecksum(Ipv6Address, Ipv6Address)"/>).
+    /// </summary>
+    public void WriteTo(Span<byte> datagram, Ipv6Address source, Ipv6Address destination) =>
+        Write(datagram, Checksum.PseudoHeader(source, destination, IpProtocol.Udp, datagram.Length));
+
+    private void Write(Span<byte> datagram, uint pseudoHeader)
     {
         if (datagram.Length < Length || datagram.Length > ushort.MaxValue)
         {
@@ -41,7 +51,7 @@ internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationP
         BinaryPrimitives.WriteUInt16BigEndian(datagram[2..], DestinationPort);
         BinaryPrimitives.WriteUInt16BigEndian(datagram[4..], (ushort)datagram.Length);
         BinaryPrimitives.WriteUInt16BigEndian(datagram[6..], 0);
-        ushort checksum = Checksum.Finish(Checksum.Accumulate(Checksum.PseudoHeader(source, destination, IpProtocol.Udp, datagram.Length), datagram));
+        ushort checksum = Checksum.Finish(Checksum.Accumulate(pseudoHeader, datagram));
         // RFC 768: a computed checksum of zero is sent as all ones, since zero means "none".
         BinaryPrimitives.WriteUInt16BigEndian(datagram[6..], checksum == 0 ? (ushort)0xFFFF : checksum);
     }
