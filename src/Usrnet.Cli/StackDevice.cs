@@ -99,6 +99,7 @@ public sealed record StackDevice(IDevice Device, FaultInjectorDevice? Faults)
                 DnsServers = dnsServers ?? [],
                 Dhcp = dhcp,
                 LoggerFactory = settings.LoggerFactory,
+                GiveBackMemory = true, // the tool's process is the stack's own (NetworkStackOptions.GiveBackMemory)
             });
         }
         catch

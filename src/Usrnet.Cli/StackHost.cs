@@ -72,7 +72,13 @@ public sealed class StackHost : IDisposable
     internal static StackHost Over(IDevice device, StackSettings settings, TimeProvider timeProvider, bool withAddress = true, FaultInjectorDevice? faults = null, DnsResolverOptions? dns = null)
     {
         Interface iface = new(device, settings.InterfaceOptions(withAddress), settings.LoggerFactory?.CreateLogger("Usrnet.Interface"));
-        InterfaceRunner runner = new(iface, new InterfaceRunnerOptions { TimeProvider = timeProvider, LoggerFactory = settings.LoggerFactory, Dns = dns ?? new DnsResolverOptions() });
+        InterfaceRunner runner = new(iface, new InterfaceRunnerOptions
+        {
+            TimeProvider = timeProvider,
+            LoggerFactory = settings.LoggerFactory,
+            Dns = dns ?? new DnsResolverOptions(),
+            GiveBackMemory = true, // the tool's process is the stack's own (InterfaceRunnerOptions.GiveBackMemory)
+        });
         return new StackHost(runner, faults, settings.LoggerFactory);
     }
 

@@ -65,6 +65,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
             SearchDomain = options.SearchDomain,
             Dns = options.Dns,
             LoggerFactory = options.LoggerFactory,
+            GiveBackMemory = options.GiveBackMemory,
         })
         {
             Staging = _staging,

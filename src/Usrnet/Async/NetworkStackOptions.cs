@@ -46,6 +46,13 @@ public sealed record NetworkStackOptions
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Whether the stack gives the process's memory back after many connections have closed, with one
+    /// aggressive full garbage collection (<see cref="Hosting.InterfaceRunnerOptions.GiveBackMemory"/>).
+    /// Off by default: the collection is process-wide, a choice for the application.
+    /// </summary>
+    public bool GiveBackMemory { get; init; }
+
     /// <summary>Where the stack logs (loop failures, neighbours that do not answer); none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -47,6 +47,7 @@ public sealed class InterfaceRunner : IDisposable
     private readonly bool _systemClock;
     private readonly double _microsecondsPerTick;
     private readonly object _ownGate = new();
+    private readonly MemoryGiveBack? _giveBack;
 
     /// <summary>Runs <paramref name="iface"/>, which the runner owns from here on (<see cref="Dispose"/> disposes it).</summary>
     public InterfaceRunner(Interface iface, InterfaceRunnerOptions? options = null)
@@ -58,6 +59,7 @@ public sealed class InterfaceRunner : IDisposable
         TimeProvider = _options.TimeProvider;
         _systemClock = ReferenceEquals(TimeProvider, TimeProvider.System);
         _microsecondsPerTick = 1_000_000.0 / TimeProvider.TimestampFrequency;
+        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack() : null;
         Resolver = new DnsResolver(iface.Sockets, _options.Dns)
         {
             Servers = _options.DnsServers,
@@ -112,20 +114,25 @@ public sealed class InterfaceRunner : IDisposable
     /// <summary>
     /// One round: polls the interface, then the DHCP client (applying each event it reports before the
     /// next interface poll, so that what the client queued leaves from the right address), then the
-    /// resolver. Returns true when anything was received, sent or reported: the owner then polls again
-    /// before it sleeps.
+    /// resolver; with <see cref="InterfaceRunnerOptions.GiveBackMemory"/>, gives memory back once many
+    /// connections have closed. Returns true when anything was received, sent or reported: the owner then
+    /// polls again before it sleeps.
     /// </summary>
     public bool Poll(Instant now)
     {
         bool progress = Interface.Poll(now);
         progress |= PollDhcp(now);
         progress |= Resolver.Poll(now, Interface.Address?.Address);
+        _giveBack?.Observe(now, MemoryGiveBack.Connections(Interface));
         return progress;
     }
 
-    /// <summary>The next instant <see cref="Poll"/> has work: the earliest of the interface's, the client's and the resolver's; null for none.</summary>
+    /// <summary>Full collections run to give memory back (<see cref="InterfaceRunnerOptions.GiveBackMemory"/>).</summary>
+    public int MemoryGiveBacks => _giveBack?.Collections ?? 0;
+
+    /// <summary>The next instant <see cref="Poll"/> has work: the earliest of the interface's, the client's, the resolver's and the memory give-back's; null for none.</summary>
     public Instant? PollAt(Instant now) =>
-        Instant.Min(Instant.Min(Interface.PollAt(now), Resolver.PollAt(now)), Dhcp?.PollAt(now));
+        Instant.Min(Instant.Min(Instant.Min(Interface.PollAt(now), Resolver.PollAt(now)), Dhcp?.PollAt(now)), _giveBack?.PollAt);
 
     /// <summary>
     /// Sleeps in the device's <see cref="Phy.IDevice.Wait"/> until a frame arrives, the device is woken, or

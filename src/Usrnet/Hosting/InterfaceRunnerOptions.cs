@@ -23,6 +23,16 @@ public sealed record InterfaceRunnerOptions
     /// <summary>The resolver's timeouts, attempts and cache size.</summary>
     public DnsResolverOptions Dns { get; init; } = new();
 
+    /// <summary>
+    /// Whether the runner gives the process's memory back to the system after many connections have
+    /// closed: when the interface's TCP connections have fallen to a quarter of their peak (at least 1,000
+    /// fewer) and stayed there for a second, it runs one aggressive, compacting, blocking full garbage
+    /// collection, which decommits what the collector no longer needs. Off by default: the collection is
+    /// process-wide and costs what the whole heap costs, a choice for the application. The <c>usrnet</c>
+    /// tool turns it on.
+    /// </summary>
+    public bool GiveBackMemory { get; init; }
+
     /// <summary>Where the DHCP client logs; none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }
