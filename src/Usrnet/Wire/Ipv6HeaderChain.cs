@@ -27,6 +27,12 @@ internal readonly record struct Ipv6HeaderChain
     /// <summary>Most consecutive padding bytes: 7 aligns anything to 8 (RFC 8504 §5.3).</summary>
     public const int MaxPaddingRun = 7;
 
+    /// <summary>Length of the hop-by-hop header <see cref="WriteRouterAlertHeader"/> writes.</summary>
+    public const int RouterAlertHeaderLength = 8;
+
+    /// <summary>Router Alert value of MLD messages (RFC 2711 §2.1).</summary>
+    public const ushort RouterAlertMld = 0;
+
     private const int FragmentHeaderLength = 8;
     private const int MinOptionsHeaderLength = 8;
     private const ushort MoreFragmentsFlag = 0x0001;
@@ -288,6 +294,26 @@ internal readonly record struct Ipv6HeaderChain
             i += 2 + dataLength;
         }
         return default;
+    }
+
+    /// <summary>
+    /// Writes a hop-by-hop options header holding a Router Alert option (RFC 2711 §2) and a PadN of two
+    /// bytes to the 8-byte boundary (RFC 8200 §4.3), as MLD messages carry (RFC 3810 §5). Returns its length.
+    /// </summary>
+    public static int WriteRouterAlertHeader(Span<byte> header, IpProtocol nextHeader, ushort value)
+    {
+        if (header.Length < RouterAlertHeaderLength)
+        {
+            throw new ArgumentException("buffer shorter than the hop-by-hop header", nameof(header));
+        }
+        header[0] = (byte)nextHeader;
+        header[1] = 0; // (0 + 1) × 8 bytes
+        header[2] = (byte)Ipv6OptionType.RouterAlert;
+        header[3] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(header[4..], value);
+        header[6] = (byte)Ipv6OptionType.PadN;
+        header[7] = 0;
+        return RouterAlertHeaderLength;
     }
 
     /// <summary>A chain that ends early; in a first fragment that is RFC 8200 §4.5's incomplete chain, answered with code 3 and pointer 0.</summary>
