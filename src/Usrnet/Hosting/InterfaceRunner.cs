@@ -59,7 +59,7 @@ public sealed class InterfaceRunner : IDisposable
         TimeProvider = _options.TimeProvider;
         _systemClock = ReferenceEquals(TimeProvider, TimeProvider.System);
         _microsecondsPerTick = 1_000_000.0 / TimeProvider.TimestampFrequency;
-        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack() : null;
+        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack(() => MemoryGiveBack.GiveBack(iface)) : null;
         Resolver = new DnsResolver(iface.Sockets, _options.Dns)
         {
             Servers = _options.DnsServers,

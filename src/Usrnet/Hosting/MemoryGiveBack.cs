@@ -1,4 +1,5 @@
 using Usrnet.Iface;
+using Usrnet.Phy;
 
 namespace Usrnet.Hosting;
 
@@ -9,9 +10,10 @@ namespace Usrnet.Hosting;
 /// connections keeps most of what it committed (and the pooled ring storage stays reachable) long after
 /// they are gone: 20 MiB and more for a process that started at 40. So when the connections have fallen
 /// to a quarter of their peak, at least <see cref="MinimumClosed"/> fewer, and stayed there for
-/// <see cref="QuietPeriod"/>, the runner asks for one aggressive, compacting full collection
-/// (<see cref="GCCollectionMode.Aggressive"/>: the collector decommits what it can), then measures the
-/// peak afresh.
+/// <see cref="QuietPeriod"/>, the runner trims what the stack keeps for reuse (the TCP table's grown
+/// collections, the frame buffer pool beyond <see cref="KeptPacketBuffers"/>), asks for one aggressive,
+/// compacting full collection (<see cref="GCCollectionMode.Aggressive"/>: the collector decommits what it
+/// can), then measures the peak afresh.
 /// </summary>
 /// <remarks>
 /// The collection is blocking and process-wide, so its cost is the size of the whole managed heap, which
@@ -27,12 +29,15 @@ internal sealed class MemoryGiveBack
     /// <summary>How long the count must stay fallen, so that a burst of closes and reopens does not collect.</summary>
     internal static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(1);
 
+    /// <summary>Frame buffers the pool keeps through a give-back: a round of the runner's staging.</summary>
+    internal const int KeptPacketBuffers = InterfaceRunner.StagedFramesPerRound;
+
     private readonly Action _collect;
     private int _peak;
     private Instant? _dueAt;
 
-    /// <summary>A give-back that runs <paramref name="collect"/> (an aggressive collection by default).</summary>
-    internal MemoryGiveBack(Action? collect = null) => _collect = collect ?? CollectAggressively;
+    /// <summary>A give-back that runs <paramref name="collect"/> when due (<see cref="GiveBack"/> for a runner's interface).</summary>
+    internal MemoryGiveBack(Action collect) => _collect = collect;
 
     /// <summary>Collections run so far.</summary>
     internal int Collections { get; private set; }
@@ -72,6 +77,11 @@ internal sealed class MemoryGiveBack
     /// <summary>The number of connections of <paramref name="iface"/> that hold memory: TCP sockets of every state.</summary>
     internal static int Connections(Interface iface) => iface.Sockets.Tcp.Count;
 
-    private static void CollectAggressively() =>
+    /// <summary>What a give-back does for <paramref name="iface"/>: trim the caches, then collect aggressively. On the polling thread, outside a dispatch.</summary>
+    internal static void GiveBack(Interface iface)
+    {
+        iface.Sockets.Tcp.TrimExcess();
+        PacketBuffer.TrimPool(KeptPacketBuffers);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
 }

@@ -34,6 +34,19 @@ public sealed class PacketBuffer : IDisposable
     {
     }
 
+    /// <summary>
+    /// Drops pooled buffers beyond <paramref name="keep"/>, for the garbage collector to reclaim: the pool
+    /// keeps up to 4,096 (8 MiB) after a burst, which a process that has gone quiet can give back. Traffic
+    /// that comes back refills it.
+    /// </summary>
+    internal static void TrimPool(int keep)
+    {
+        while (Volatile.Read(ref s_pooledCount) > keep && s_pool.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref s_pooledCount);
+        }
+    }
+
     /// <summary>Rents a buffer whose <see cref="Length"/> is <paramref name="length"/>; its contents are not cleared.</summary>
     public static PacketBuffer Rent(int length)
     {

@@ -67,6 +67,20 @@ internal sealed class TcpSocketTable : IReadOnlyCollection<TcpSocket>
     /// </summary>
     public int RouteMss { get; set; } = TcpSocket.DefaultMss;
 
+    /// <summary>
+    /// Gives back the capacity the table's collections grew to beyond what they hold now, after many
+    /// connections have closed (the owner's memory give-back). Not during a dispatch.
+    /// </summary>
+    internal void TrimExcess()
+    {
+        _sockets.TrimExcess();
+        _connections.TrimExcess();
+        _localPortUse.TrimExcess();
+        _deadlines.TrimExcess();
+        _active.TrimExcess();
+        _dispatching.TrimExcess();
+    }
+
     /// <summary>Sockets of all states, closed ones its users still hold included.</summary>
     public int Count => _sockets.Count;
 
