@@ -9,6 +9,9 @@
 #          "after closing" is given against the cold start and against the warm one.
 #   serve  the same against usrnet serve (Kestrel over the stack): N idle HTTP/1.1 keep-alive connections,
 #          each having answered one GET of /.
+#   serve-kernel  the baseline of serve: the same app on the kernel's sockets (usrnet serve --kernel-sockets,
+#          in NS-far, reached through the lab's router), measured the same way; what Kestrel itself costs a
+#          process per connection (the kernel's socket memory is not in the process's RSS). No targets.
 #   rate   accepting: a kernel client keeps IN_FLIGHT connects in flight against tcp-echo (default listen
 #          backlog, 128, so the backlog is full) for RATE_SECONDS; a connection counts once its one byte
 #          came back (the application accepted it), then it is reset. Target >= 20,000/s.
@@ -26,19 +29,19 @@
 # --rss-cap-mib is killed and reported (with its connections and memory at that moment), as is a stack
 # that dies by itself (its last words are printed, e.g. "Out of memory."). A failed round ends its phase.
 # Prints one line per step and a summary table, and writes bench/scale.csv (one line per figure).
-# Usage: sudo bench/scale.sh [--connections N] [--rounds R] [--phases "idle serve rate bulk wrk"]
+# Usage: sudo bench/scale.sh [--connections N] [--rounds R] [--phases "idle serve serve-kernel rate bulk wrk"]
 #                            [--rss-cap-mib M] [--rate-seconds S] [--in-flight K] [--bulk-bytes B] [--csv FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 connections=10000
 rounds=3
-phases="idle serve rate bulk wrk"
+phases="idle serve serve-kernel rate bulk wrk"
 rss_cap_mib=4096
 rate_seconds=5
 in_flight=1000
 bulk_bytes=200000000
 csv=bench/scale.csv
-usage='usage: bench/scale.sh [--connections N] [--rounds R] [--phases "idle serve rate bulk wrk"] [--rss-cap-mib M] [--rate-seconds S] [--in-flight K] [--bulk-bytes B] [--csv FILE]'
+usage='usage: bench/scale.sh [--connections N] [--rounds R] [--phases "idle serve serve-kernel rate bulk wrk"] [--rss-cap-mib M] [--rate-seconds S] [--in-flight K] [--bulk-bytes B] [--csv FILE]'
 while (($#)); do
   case $1 in
     --connections) connections=$2; shift 2 ;;
@@ -57,7 +60,7 @@ for value in "$connections" "$rounds" "$rss_cap_mib" "$rate_seconds" "$in_flight
   [[ $value =~ ^[1-9][0-9]*$ ]] || { echo "bench/scale.sh: '$value' is not a positive integer ($usage)" >&2; exit 2; }
 done
 for phase in $phases; do
-  [[ $phase =~ ^(idle|serve|rate|bulk|wrk)$ ]] || { echo "bench/scale.sh: unknown phase $phase ($usage)" >&2; exit 2; }
+  [[ $phase =~ ^(idle|serve|serve-kernel|rate|bulk|wrk)$ ]] || { echo "bench/scale.sh: unknown phase $phase ($usage)" >&2; exit 2; }
 done
 [[ $EUID -eq 0 ]] || { echo "bench/scale.sh: run as root (it makes a lab)" >&2; exit 1; }
 
@@ -210,7 +213,11 @@ kib_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.1f",
 # percent A B: B against A, as a signed percentage.
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f", (b - a) * 100 / a; else print "-" }'; }
 # verdict OK: "met" or "NOT met".
-verdict() { if [[ $1 == 1 ]]; then echo met; else echo "NOT met"; fi; }
+verdict() { if [[ -n $baseline ]]; then echo "baseline"; elif [[ $1 == 1 ]]; then echo met; else echo "NOT met"; fi; }
+# The address the memory phases' client connects to (the stack's, or NS-far's for the kernel baseline), and
+# whether the phase is a baseline (its rows say so instead of a verdict).
+target_ip=$stack_ip
+baseline=
 
 # idle_round PHASE ROUND: one round of open, measure, check, measure, close, measure; prints each step
 # as it ends; sets $fresh_m, $open_m and $closed_m ("CONNECTIONS RSS HEAP COMMITTED", MiB). The figure
@@ -233,7 +240,7 @@ idle_round() {
   echo "round $round: answered $answered ($unanswered not, ${silent:-0} of them without a byte by the deadline) in $seconds s"
   # Where unanswered requests wait: unacknowledged by the stack (Send-Q > 0 at the client) or taken in
   # and not answered (Send-Q 0).
-  ((unanswered == 0)) || ip netns exec "$ns" ss -Htn state established "dst $stack_ip:$port" \
+  ((unanswered == 0)) || ip netns exec "$ns" ss -Htn state established "dst $target_ip:$port" \
     | awk '{ if ($2 > 0) unacked++ } END { printf "round: client sockets with bytes the stack has not acknowledged: %d\n", unacked }' \
     | sed "s/^round:/round $round:/" || true
   row "$phase" "$round" answered "$answered" connections; row "$phase" "$round" unanswered "$unanswered" connections
@@ -271,7 +278,7 @@ idle_phase() {
   read -r _ rss0 heap0 _ <<<"$start_m"
   row "$phase" 0 start_rss "$rss0" MiB; row "$phase" 0 start_gc_heap "$heap0" MiB
   for _ in $(seq "$warm_rounds"); do
-    printf 'open\ncheck\nclose\nquit\n' | timeout $((CONNSCALE_DEADLINE * 2)) ip netns exec "$ns" "$connscale" hold "$stack_ip" "$port" "$warm_connections" "$kind" >/dev/null 2>>"$work/client.err" || true
+    printf 'open\ncheck\nclose\nquit\n' | timeout $((CONNSCALE_DEADLINE * 2)) ip netns exec "$ns" "$connscale" hold "$target_ip" "$port" "$warm_connections" "$kind" >/dev/null 2>>"$work/client.err" || true
     wait_closed || { echo "$phase: $failure"; stop_stack; return 0; }
   done
   sleep "$warm_settle"
@@ -280,7 +287,7 @@ idle_phase() {
   read -r _ warm_rss warm_heap _ <<<"$measured"
   echo "warm start, after $warm_rounds rounds of $warm_connections connections opened, used and closed, and $warm_settle s: $measured"
   row "$phase" 0 warm_rss "$warm_rss" MiB; row "$phase" 0 warm_gc_heap "$warm_heap" MiB
-  client_start hold "$stack_ip" "$port" "$connections" "$kind"
+  client_start hold "$target_ip" "$port" "$connections" "$kind"
   for round in $(seq "$rounds"); do
     idle_round "$phase" "$round" || break
     rounds_done=$round
@@ -423,6 +430,7 @@ for phase in $phases; do
   case $phase in
     idle) idle_phase idle 7 echo tcp-echo 7 -q ;;
     serve) idle_phase serve 8080 http serve 8080 ;;
+    serve-kernel) target_ip=10.0.1.2 baseline=1 idle_phase serve-kernel 8080 http serve 8080 --kernel-sockets; target_ip=$stack_ip baseline= ;;
     rate) rate_phase ;;
     bulk) bulk_phase ;;
     wrk) wrk_phase ;;
