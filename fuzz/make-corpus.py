@@ -15,6 +15,10 @@ import struct
 import sys
 
 from scapy.all import DNS, DNSQR, DNSRR, DNSRRSOA, ICMP, IP, IPOption_LSRR, IPOption_SSRR, IPOption_Timestamp, UDP, raw
+from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA,
+                                ICMPv6ND_Redirect, ICMPv6NDOptMTU, ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS, ICMPv6NDOptSrcLLAddr,
+                                ICMPv6PacketTooBig, ICMPv6ParamProblem, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                                IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, RouterAlert)
 
 REPO = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent.parent)
 CORPUS = REPO / "fuzz" / "corpus"
@@ -23,10 +27,20 @@ FIXTURES = [
     "tests/Usrnet.Tests/Wire/TcpFixtures.cs",
     "tests/Usrnet.Tests/Dhcp/DhcpFixtures.cs",
     "tests/Usrnet.Tests/Dns/DnsFixtures.cs",
+    "tests/Usrnet.Tests/Wire/Ipv6Fixtures.cs",
 ]
 STACK_MAC = bytes.fromhex("020000000001")
 PEER_MAC = bytes.fromhex("020000000002")
 STACK, PEER = bytes([10, 0, 0, 102]), bytes([10, 0, 0, 101])
+STACK6, PEER6, ROUTER6 = "fe80::200:ff:fe00:1", "fe80::200:ff:fe00:2", "fe80::1"
+# The IPv6 source and destination of the bare ICMPv6 fixtures of Ipv6Fixtures (NDP travels with hop limit 255).
+ICMPV6_FIXTURES = {
+    "NeighborSolicitation": (STACK6, "ff02::1:ff00:2"),
+    "DadNeighborSolicitation": ("::", "ff02::1:ff00:1"),
+    "NeighborAdvertisement": (PEER6, STACK6),
+    "RouterSolicitation": (STACK6, "ff02::2"),
+    "RouterAdvertisement": (ROUTER6, "ff02::1"),
+}
 DECLARATION = re.compile(r"(?:const string|static readonly string|static readonly byte\[\])\s+(\w+)\s*=\s*(.*?);", re.S)
 
 
@@ -100,6 +114,11 @@ for path in FIXTURES:
             add("interface", seed, record(ethernet(0x0800, ipv4(17, datagram), destination=b"\xff" * 6)))
         elif stem == "dns":
             add("dns", seed, data)
+        elif stem == "ipv6":
+            if name in ICMPV6_FIXTURES:
+                source, destination = ICMPV6_FIXTURES[name]
+                data = raw(IPv6(src=source, dst=destination, hlim=255, nh=58) / data)
+            add("ipv6", seed, data)
         elif name.endswith("Frame"):
             add_frame(seed, data)
         elif data[0] >> 4 == 4:
@@ -109,6 +128,26 @@ for path in FIXTURES:
 add_ipv4("scapy-echo-lsrr", raw(IP(src="10.0.0.101", dst="10.0.0.102", options=[IPOption_LSRR(routers=["10.0.1.1"], pointer=8)]) / ICMP(id=1, seq=1) / b"route"))
 add_ipv4("scapy-echo-ssrr", raw(IP(src="10.0.0.101", dst="10.0.0.102", options=[IPOption_SSRR(routers=["10.0.1.1", "10.0.1.2"])]) / ICMP(id=1, seq=2)))
 add_ipv4("scapy-udp-timestamp-option", raw(IP(src="10.0.0.101", dst="10.0.0.102", options=[IPOption_Timestamp(flg=0, timestamp=[1, 2])]) / UDP(sport=9, dport=7) / b"ts"))
+# IPv6 extension header chains (RFC 8200 §4), ICMPv6 errors quoting a packet (RFC 4443) and more NDP (RFC 4861).
+ECHO6 = IPv6(src=PEER6, dst=STACK6) / ICMPv6EchoRequest(id=1, seq=1, data=b"ping6")
+for name, packet in {
+    "scapy-hbh-router-alert-echo": IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)]) / ICMPv6EchoRequest(id=1, seq=2),
+    "scapy-hbh-dest-unknown-option": IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt(options=[HBHOptUnknown(otype=0x9E, optdata=b"xx")]) / ICMPv6EchoRequest(id=1, seq=3),
+    "scapy-routing-type0": IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["fd00::9"]) / ICMPv6EchoRequest(id=1, seq=4),
+    "scapy-atomic-fragment": IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrFragment(id=7, offset=0, m=0) / ICMPv6EchoRequest(id=1, seq=5),
+    "scapy-first-fragment": IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrFragment(id=8, offset=0, m=1) / ICMPv6EchoRequest(id=1, seq=6, data=b"12345678"),
+    "scapy-later-fragment": IPv6(src=PEER6, dst=STACK6, nh=44) / IPv6ExtHdrFragment(nh=58, id=8, offset=2, m=0) / b"tail",
+    "scapy-packet-too-big": IPv6(src=ROUTER6, dst=STACK6) / ICMPv6PacketTooBig(mtu=1280) / ECHO6,
+    "scapy-port-unreachable": IPv6(src=PEER6, dst=STACK6) / ICMPv6DestUnreach(code=4) / IPv6(src=STACK6, dst=PEER6) / UDP(sport=5000, dport=7),
+    "scapy-parameter-problem": IPv6(src=PEER6, dst=STACK6) / ICMPv6ParamProblem(code=1, ptr=40) / ECHO6,
+    "scapy-ns-probe": IPv6(src=PEER6, dst=STACK6, hlim=255) / ICMPv6ND_NS(tgt=STACK6) / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:02"),
+    "scapy-na-unsolicited": IPv6(src=PEER6, dst="ff02::1", hlim=255) / ICMPv6ND_NA(tgt=PEER6, R=0, S=0, O=1),
+    "scapy-ra-slaac": IPv6(src=ROUTER6, dst="ff02::1", hlim=255) / ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptMTU(mtu=1400)
+        / ICMPv6NDOptPrefixInfo(prefix="fd00:0:0:1::", prefixlen=64, validlifetime=3600, preferredlifetime=1800)
+        / ICMPv6NDOptRDNSS(lifetime=300, dns=["fd00:0:0:1::1"]),
+    "scapy-redirect": IPv6(src=ROUTER6, dst=STACK6, hlim=255) / ICMPv6ND_Redirect(tgt="fe80::2", dst="fd00:0:0:2::2"),
+}.items():
+    add("ipv6", name, raw(packet))
 # DNS record types the resolver reads beside A: NS, SOA (negative answers), PTR, AAAA.
 add("dns", "scapy-nxdomain-soa", raw(DNS(id=7, qr=1, rd=1, ra=1, rcode=3, qd=DNSQR(qname="nothing.example.test"),
                                          ns=DNSRRSOA(rrname="example.test", mname="ns.example.test", rname="admin.example.test", minimum=300))))

@@ -25,6 +25,7 @@ internal abstract class FuzzTarget
         new Targets.ArpTarget(),
         new Targets.Ipv4Target(),
         new Targets.IcmpTarget(),
+        new Targets.Ipv6Target(),
         new Targets.UdpTarget(),
         new Targets.TcpTarget(),
         new Targets.DhcpTarget(),

@@ -7,7 +7,8 @@ namespace Usrnet.Wire;
 /// neighbor solicitation and advertisement, redirect. <see cref="TryCreate"/> applies the validity checks
 /// that concern the message itself once; every accessor is then in bounds. The ICMPv6 checksum is
 /// checked before, by <see cref="IcmpV6Message.TryParse"/>; the checks that need the stack's state (a
-/// redirect from the current first-hop router, an NA for a tentative address) are the caller's.
+/// redirect from the current first-hop router, an NA for a tentative address) are the caller's. A field
+/// read from a message type that lacks it is 0 (or ::), so no accessor can leave the message.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -113,37 +114,41 @@ internal readonly ref struct NdpMessage
     public IcmpV6Type Type => (IcmpV6Type)_message[0];
 
     /// <summary>RA: the hop limit hosts should use, 0 for unspecified (RFC 4861 §4.2).</summary>
-    public byte CurHopLimit => _message[4];
+    public byte CurHopLimit => IsRouterAdvertisement ? _message[4] : (byte)0;
 
     /// <summary>RA: M, addresses are available by DHCPv6 (RFC 4861 §4.2).</summary>
-    public bool Managed => (_message[5] & ManagedFlag) != 0;
+    public bool Managed => IsRouterAdvertisement && (_message[5] & ManagedFlag) != 0;
 
     /// <summary>RA: O, other configuration is available by DHCPv6 (RFC 4861 §4.2).</summary>
-    public bool OtherConfiguration => (_message[5] & OtherFlag) != 0;
+    public bool OtherConfiguration => IsRouterAdvertisement && (_message[5] & OtherFlag) != 0;
 
     /// <summary>RA: seconds the router may be a default router; 0 means it is not one (RFC 4861 §4.2).</summary>
-    public ushort RouterLifetime => BinaryPrimitives.ReadUInt16BigEndian(_message[6..]);
+    public ushort RouterLifetime => IsRouterAdvertisement ? BinaryPrimitives.ReadUInt16BigEndian(_message[6..]) : (ushort)0;
 
     /// <summary>RA: milliseconds a neighbor is reachable after a confirmation, 0 for unspecified (RFC 4861 §4.2).</summary>
-    public uint ReachableTime => BinaryPrimitives.ReadUInt32BigEndian(_message[8..]);
+    public uint ReachableTime => IsRouterAdvertisement ? BinaryPrimitives.ReadUInt32BigEndian(_message[8..]) : 0;
 
     /// <summary>RA: milliseconds between retransmitted neighbor solicitations, 0 for unspecified (RFC 4861 §4.2).</summary>
-    public uint RetransTimer => BinaryPrimitives.ReadUInt32BigEndian(_message[12..]);
+    public uint RetransTimer => IsRouterAdvertisement ? BinaryPrimitives.ReadUInt32BigEndian(_message[12..]) : 0;
 
     /// <summary>NA: R, the sender is a router (RFC 4861 §4.4).</summary>
-    public bool Router => (_message[4] & RouterFlag) != 0;
+    public bool Router => IsNeighborAdvertisement && (_message[4] & RouterFlag) != 0;
 
     /// <summary>NA: S, sent in response to a solicitation (RFC 4861 §4.4).</summary>
-    public bool Solicited => (_message[4] & SolicitedFlag) != 0;
+    public bool Solicited => IsNeighborAdvertisement && (_message[4] & SolicitedFlag) != 0;
 
     /// <summary>NA: O, override an existing cache entry (RFC 4861 §4.4).</summary>
-    public bool Override => (_message[4] & OverrideFlag) != 0;
+    public bool Override => IsNeighborAdvertisement && (_message[4] & OverrideFlag) != 0;
 
     /// <summary>NS, NA, redirect: the target address (RFC 4861 §4.3, §4.4, §4.5).</summary>
-    public Ipv6Address TargetAddress => Ipv6Address.Read(_message[TargetOffset..]);
+    public Ipv6Address TargetAddress => Type is IcmpV6Type.NeighborSolicitation or IcmpV6Type.NeighborAdvertisement or IcmpV6Type.Redirect ? Ipv6Address.Read(_message[TargetOffset..]) : default;
 
     /// <summary>Redirect: the destination that is redirected to the target (RFC 4861 §4.5).</summary>
-    public Ipv6Address RedirectDestination => Ipv6Address.Read(_message[24..]);
+    public Ipv6Address RedirectDestination => Type == IcmpV6Type.Redirect ? Ipv6Address.Read(_message[NeighborMessageLength..]) : default;
+
+    private bool IsRouterAdvertisement => Type == IcmpV6Type.RouterAdvertisement;
+
+    private bool IsNeighborAdvertisement => Type == IcmpV6Type.NeighborAdvertisement;
 
     /// <summary>The options after the fixed part, walked with <see cref="NdpOptionReader"/>.</summary>
     public ReadOnlySpan<byte> Options => _message[FixedLength(Type)..];

@@ -126,6 +126,25 @@ public sealed class NdpTests
     }
 
     [Fact]
+    public void NdpFieldsOfAnotherTypeReadAsZero()
+    {
+        // The fuzz target's first finding: an 8-byte RS read through the RA accessors sliced past its end.
+        byte[] packet = Bytes("6000000000083afffe80000000000000020000fffe000001ffe4ffff03ff00000000000000000002"
+            + "8500792c000000000101020000000001");
+        Assert.True(Ipv6Packet.TryCreate(packet, out Ipv6Packet view));
+
+        Assert.Equal(NdpError.None, NdpMessage.TryCreate(view.Payload, view.HopLimit, view.Source, view.Destination, out NdpMessage rs));
+
+        Assert.Equal((0, 0, 0u, 0u), (rs.CurHopLimit, rs.RouterLifetime, rs.ReachableTime, rs.RetransTimer));
+        Assert.False(rs.Managed || rs.OtherConfiguration || rs.Router || rs.Solicited || rs.Override);
+        Assert.Equal(Ipv6Address.Unspecified, rs.TargetAddress);
+        Assert.Equal(Ipv6Address.Unspecified, rs.RedirectDestination);
+        Assert.Equal(NdpError.None, NdpMessage.TryCreate(Bytes(NeighborAdvertisement), Ndp, PeerLinkLocal, StackLinkLocal, out NdpMessage na));
+        Assert.Equal(0, na.RouterLifetime);
+        Assert.Equal(Ipv6Address.Unspecified, na.RedirectDestination);
+    }
+
+    [Fact]
     public void NdpRedirectReadsTargetAndDestination()
     {
         byte[] redirect = new byte[40];
