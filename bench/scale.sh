@@ -29,6 +29,7 @@
 # --rss-cap-mib is killed and reported (with its connections and memory at that moment), as is a stack
 # that dies by itself (its last words are printed, e.g. "Out of memory."). A failed round ends its phase.
 # Prints one line per step and a summary table, and writes bench/scale.csv (one line per figure).
+# KEEP_WORK=1 keeps the work directory (the stacks' and the client's logs) and prints nothing more about it.
 # Usage: sudo bench/scale.sh [--connections N] [--rounds R] [--phases "idle serve serve-kernel rate bulk wrk"]
 #                            [--rss-cap-mib M] [--rate-seconds S] [--in-flight K] [--bulk-bytes B] [--csv FILE]
 set -euo pipefail
@@ -99,7 +100,7 @@ cleanup() {
   [[ -n $stack_pid ]] && kill -KILL "$stack_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   "$usrnet" lab down --ns "$ns" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  [[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -245,6 +246,10 @@ idle_round() {
     | sed "s/^round:/round $round:/" || true
   row "$phase" "$round" answered "$answered" connections; row "$phase" "$round" unanswered "$unanswered" connections
   all_unanswered=$((all_unanswered + unanswered + failed))
+  # Idle means the link has been silent a while: the stack gives the burst's heap slack back once nothing
+  # has come or gone for a second (InterfaceRunnerOptions.GiveBackMemory), so the figure is taken 2 s after
+  # the last answer, as the closed one is.
+  sleep 2
   measure || return 1
   open_m=$measured
   read -r _ rss heap committed <<<"$open_m"

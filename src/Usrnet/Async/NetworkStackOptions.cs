@@ -47,8 +47,8 @@ public sealed record NetworkStackOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// Whether the stack gives the process's memory back after many connections have closed, with one
-    /// aggressive full garbage collection (<see cref="Hosting.InterfaceRunnerOptions.GiveBackMemory"/>).
+    /// Whether the stack gives the process's memory back after a burst (many connections closed, or the link quiet
+    /// with much slack in the heap), with one aggressive full garbage collection (<see cref="Hosting.InterfaceRunnerOptions.GiveBackMemory"/>).
     /// Off by default: the collection is process-wide, a choice for the application.
     /// </summary>
     public bool GiveBackMemory { get; init; }

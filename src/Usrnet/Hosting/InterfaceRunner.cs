@@ -59,7 +59,7 @@ public sealed class InterfaceRunner : IDisposable
         TimeProvider = _options.TimeProvider;
         _systemClock = ReferenceEquals(TimeProvider, TimeProvider.System);
         _microsecondsPerTick = 1_000_000.0 / TimeProvider.TimestampFrequency;
-        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack(() => MemoryGiveBack.GiveBack(iface)) : null;
+        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack(() => MemoryGiveBack.GiveBack(iface), _options.GiveBackHeap) : null;
         Resolver = new DnsResolver(iface.Sockets, _options.Dns)
         {
             Servers = _options.DnsServers,
@@ -115,15 +115,15 @@ public sealed class InterfaceRunner : IDisposable
     /// One round: polls the interface, then the DHCP client (applying each event it reports before the
     /// next interface poll, so that what the client queued leaves from the right address), then the
     /// resolver; with <see cref="InterfaceRunnerOptions.GiveBackMemory"/>, gives memory back once many
-    /// connections have closed. Returns true when anything was received, sent or reported: the owner then
-    /// polls again before it sleeps.
+    /// connections have closed or the link has fallen quiet. Returns true when anything was received, sent or
+    /// reported: the owner then polls again before it sleeps.
     /// </summary>
     public bool Poll(Instant now)
     {
         bool progress = Interface.Poll(now);
         progress |= PollDhcp(now);
         progress |= Resolver.Poll(now, Interface.Address?.Address);
-        _giveBack?.Observe(now, MemoryGiveBack.Connections(Interface));
+        _giveBack?.Observe(now, MemoryGiveBack.Connections(Interface), MemoryGiveBack.Frames(Interface));
         return progress;
     }
 

@@ -24,14 +24,18 @@ public sealed record InterfaceRunnerOptions
     public DnsResolverOptions Dns { get; init; } = new();
 
     /// <summary>
-    /// Whether the runner gives the process's memory back to the system after many connections have
-    /// closed: when the interface's TCP connections have fallen to a quarter of their peak (at least 1,000
-    /// fewer) and stayed there for a second, it runs one aggressive, compacting, blocking full garbage
-    /// collection, which decommits what the collector no longer needs. Off by default: the collection is
-    /// process-wide and costs what the whole heap costs, a choice for the application. The <c>usrnet</c>
-    /// tool turns it on.
+    /// Whether the runner gives the process's memory back to the system after a burst: when the interface's
+    /// TCP connections have fallen to a quarter of their peak (at least 1,000 fewer) and stayed there for a
+    /// second, or when no frame has come or gone for a second while the collector holds at least 32 MiB (and
+    /// a quarter of the live heap) beyond what is live (at most once per 30 s), it runs one aggressive,
+    /// compacting, blocking full garbage collection, which decommits what the collector no longer needs. Off
+    /// by default: the collection is process-wide and costs what the whole heap costs, a choice for the
+    /// application. The <c>usrnet</c> tool turns it on.
     /// </summary>
     public bool GiveBackMemory { get; init; }
+
+    /// <summary>Where the give-back reads the heap's figures (tests); the collector's own when null.</summary>
+    internal Func<HeapFigures>? GiveBackHeap { get; init; }
 
     /// <summary>Where the DHCP client logs; none by default.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

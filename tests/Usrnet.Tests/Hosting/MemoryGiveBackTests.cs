@@ -15,26 +15,41 @@ public sealed class MemoryGiveBackTests
 {
     private static readonly Instant Start = Instant.FromSeconds(100);
 
+    /// <summary>How long a collection takes in these tests: 0.5 s, a heap of a few GiB.</summary>
+    private static readonly TimeSpan CollectionTime = TimeSpan.FromMilliseconds(500);
+
+    private static TimeSpan Collect(ref int collections)
+    {
+        collections++;
+        return CollectionTime;
+    }
+
+    /// <summary>A heap with nothing committed beyond what is live: only closing connections can collect.</summary>
+    private static readonly Func<HeapFigures> NoSlack = () => new HeapFigures(100L << 20, 100L << 20);
+
+    /// <summary>A heap after a burst of requests: 122 MiB live in 231 MiB committed, as measured under usrnet serve.</summary>
+    private static readonly Func<HeapFigures> BurstSlack = () => new HeapFigures(122L << 20, 231L << 20);
+
     [Fact]
     public void CollectsOnceAQuietPeriodAfterTheConnectionsFell()
     {
         int collections = 0;
-        MemoryGiveBack giveBack = new(() => collections++);
+        MemoryGiveBack giveBack = new(() => Collect(ref collections), NoSlack);
 
-        giveBack.Observe(Start, 10_000);
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(10), 0);
+        giveBack.Observe(Start, 10_000, frames: 0);
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(10), 0, frames: 0);
 
         Assert.Equal(Start + TimeSpan.FromMilliseconds(10) + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(500), 0);
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(500), 0, frames: 0);
         Assert.Equal(0, collections);
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(10) + MemoryGiveBack.QuietPeriod, 0);
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(10) + MemoryGiveBack.QuietPeriod, 0, frames: 0);
         Assert.Equal(1, collections);
         Assert.Equal(1, giveBack.Collections);
         Assert.Null(giveBack.PollAt);
 
         // The peak starts again from what is left: staying at zero collects no more.
-        giveBack.Observe(Start + TimeSpan.FromSeconds(10), 0);
-        giveBack.Observe(Start + TimeSpan.FromSeconds(20), 0);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(10), 0, frames: 0);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(20), 0, frames: 0);
         Assert.Equal(1, collections);
     }
 
@@ -42,15 +57,15 @@ public sealed class MemoryGiveBackTests
     public void FewConnectionsClosingOrAQuarterStillOpenCollectNothing()
     {
         int collections = 0;
-        MemoryGiveBack giveBack = new(() => collections++);
+        MemoryGiveBack giveBack = new(() => Collect(ref collections), NoSlack);
 
-        giveBack.Observe(Start, MemoryGiveBack.MinimumClosed - 1);
-        giveBack.Observe(Start + TimeSpan.FromSeconds(1), 0); // fewer than MinimumClosed closed
+        giveBack.Observe(Start, MemoryGiveBack.MinimumClosed - 1, frames: 0);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(1), 0, frames: 0); // fewer than MinimumClosed closed
         Assert.Null(giveBack.PollAt);
 
-        giveBack.Observe(Start + TimeSpan.FromSeconds(2), 8000);
-        giveBack.Observe(Start + TimeSpan.FromSeconds(3), 2001); // more than a quarter still open
-        giveBack.Observe(Start + TimeSpan.FromSeconds(10), 2001);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(2), 8000, frames: 0);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(3), 2001, frames: 0); // more than a quarter still open
+        giveBack.Observe(Start + TimeSpan.FromSeconds(10), 2001, frames: 0);
         Assert.Null(giveBack.PollAt);
         Assert.Equal(0, collections);
     }
@@ -59,20 +74,88 @@ public sealed class MemoryGiveBackTests
     public void ConnectionsComingBackBeforeTheQuietPeriodEndsCancelTheCollection()
     {
         int collections = 0;
-        MemoryGiveBack giveBack = new(() => collections++);
+        MemoryGiveBack giveBack = new(() => Collect(ref collections), NoSlack);
 
-        giveBack.Observe(Start, 4000);
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(100), 500);
+        giveBack.Observe(Start, 4000, frames: 0);
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(100), 500, frames: 0);
         Assert.NotNull(giveBack.PollAt);
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(600), 3000); // a new burst of connections
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(600), 3000, frames: 0); // a new burst of connections
         Assert.Null(giveBack.PollAt);
-        giveBack.Observe(Start + TimeSpan.FromSeconds(5), 3000);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(5), 3000, frames: 0);
         Assert.Equal(0, collections);
 
         // They close for good later: counted from when they fell again.
-        giveBack.Observe(Start + TimeSpan.FromSeconds(6), 0);
-        giveBack.Observe(Start + TimeSpan.FromSeconds(6) + MemoryGiveBack.QuietPeriod, 0);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(6), 0, frames: 0);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(6) + MemoryGiveBack.QuietPeriod, 0, frames: 0);
         Assert.Equal(1, collections);
+    }
+
+    [Fact]
+    public void ALinkQuietForTheQuietPeriodWithSlackInTheHeapCollectsOnce()
+    {
+        int collections = 0;
+        MemoryGiveBack giveBack = new(() => Collect(ref collections), BurstSlack);
+
+        giveBack.Observe(Start, 10_000, frames: 40_000);
+        Assert.Equal(Start + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(500), 10_000, frames: 40_002); // traffic: the silence starts again
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(500) + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
+        giveBack.Observe(Start + MemoryGiveBack.QuietPeriod, 10_000, frames: 40_002);
+        Assert.Equal(0, collections);
+
+        giveBack.Observe(Start + TimeSpan.FromMilliseconds(500) + MemoryGiveBack.QuietPeriod, 10_000, frames: 40_002);
+        Assert.Equal(1, collections);
+        Assert.Null(giveBack.PollAt);
+        giveBack.Observe(Start + TimeSpan.FromSeconds(20), 10_000, frames: 40_002); // still silent: nothing more to give
+        Assert.Equal(1, collections);
+    }
+
+    [Fact]
+    public void AQuietLinkWithLittleSlackCollectsNothingAndStopsAsking()
+    {
+        (long Live, long Committed)[] heaps =
+        [
+            (10L << 20, 40L << 20),   // 30 MiB of slack: below MinimumSlackBytes
+            (400L << 20, 480L << 20), // 80 MiB beyond 400 live: less than a quarter
+        ];
+        foreach ((long live, long committed) in heaps)
+        {
+            int collections = 0;
+            int measured = 0;
+            MemoryGiveBack giveBack = new(() => Collect(ref collections), () =>
+            {
+                measured++;
+                return new HeapFigures(live, committed);
+            });
+
+            giveBack.Observe(Start, 100, frames: 7);
+            giveBack.Observe(Start + MemoryGiveBack.QuietPeriod, 100, frames: 7);
+            Assert.Equal(1, measured);
+            Assert.Null(giveBack.PollAt); // no deadline left in the past: the runner sleeps
+            giveBack.Observe(Start + TimeSpan.FromSeconds(60), 100, frames: 7);
+            Assert.Equal(1, measured);
+            Assert.Equal(0, collections);
+        }
+    }
+
+    [Fact]
+    public void BurstsSoonAfterAGiveBackWaitUntilGiveBacksTakeATenthOfTheTime()
+    {
+        int collections = 0;
+        MemoryGiveBack giveBack = new(() => Collect(ref collections), BurstSlack);
+        giveBack.Observe(Start, 50, frames: 1);
+        Instant first = Start + MemoryGiveBack.QuietPeriod;
+        giveBack.Observe(first, 50, frames: 1);
+        Assert.Equal(1, collections);
+
+        Instant burst = first + TimeSpan.FromSeconds(1);
+        giveBack.Observe(burst, 50, frames: 1000);
+        giveBack.Observe(burst + MemoryGiveBack.QuietPeriod, 50, frames: 1000);
+        Assert.Equal(1, collections);
+        Instant allowed = first + CollectionTime * MemoryGiveBack.SlackCostShare;
+        Assert.Equal(allowed, giveBack.PollAt);
+        giveBack.Observe(allowed, 50, frames: 1000);
+        Assert.Equal(2, collections);
     }
 
     [Fact]
@@ -95,7 +178,7 @@ public sealed class MemoryGiveBackTests
         using Interface client = new(clientDevice, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = Ipv4Cidr.Parse("192.0.2.1/24"), Seed = 1 });
         using InterfaceRunner runner = new(
             new Interface(serverDevice, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:02"), Address = Ipv4Cidr.Parse("192.0.2.2/24"), Seed = 2 }),
-            new InterfaceRunnerOptions { GiveBackMemory = giveBackMemory });
+            new InterfaceRunnerOptions { GiveBackMemory = giveBackMemory, GiveBackHeap = NoSlack });
         using TcpListenSocket listener = runner.Interface.Sockets.CreateTcpListenSocket();
         listener.Listen(7, backlog: Connections);
         Instant now = Instant.FromSeconds(1000);
