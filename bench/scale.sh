@@ -29,7 +29,7 @@
 # --rss-cap-mib is killed and reported (with its connections and memory at that moment), as is a stack
 # that dies by itself (its last words are printed, e.g. "Out of memory."). A failed round ends its phase.
 # Prints one line per step and a summary table, and writes bench/scale.csv (one line per figure).
-# KEEP_WORK=1 keeps the work directory (the stacks' and the client's logs) and prints nothing more about it.
+# KEEP_WORK=1 keeps the work directory (the stacks' and the client's logs) and prints its path at the end.
 # Usage: sudo bench/scale.sh [--connections N] [--rounds R] [--phases "idle serve serve-kernel rate bulk wrk"]
 #                            [--rss-cap-mib M] [--rate-seconds S] [--in-flight K] [--bulk-bytes B] [--csv FILE]
 set -euo pipefail
@@ -100,7 +100,7 @@ cleanup() {
   [[ -n $stack_pid ]] && kill -KILL "$stack_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   "$usrnet" lab down --ns "$ns" >/dev/null 2>&1 || true
-  [[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"
+  if [[ -n ${KEEP_WORK:-} ]]; then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -69,6 +69,7 @@ public sealed partial class NetworkStack : IAsyncDisposable
         })
         {
             Staging = _staging,
+            TrimOnGiveBack = TrimWaiters,
         };
         _iface = _runner.Interface;
         _resolver = _runner.Resolver;
@@ -479,6 +480,13 @@ public sealed partial class NetworkStack : IAsyncDisposable
             }
             _stopped.TrySetResult();
         }
+    }
+
+    /// <summary>Gives back what the waiter collections grew to for many connections (a memory give-back, under the gate).</summary>
+    private void TrimWaiters()
+    {
+        _waiting.TrimExcess();
+        _polled.TrimExcess();
     }
 
     /// <summary>One round: poll, complete what became ready, and say until when the loop may sleep.</summary>

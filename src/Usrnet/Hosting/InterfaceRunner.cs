@@ -59,7 +59,7 @@ public sealed class InterfaceRunner : IDisposable
         TimeProvider = _options.TimeProvider;
         _systemClock = ReferenceEquals(TimeProvider, TimeProvider.System);
         _microsecondsPerTick = 1_000_000.0 / TimeProvider.TimestampFrequency;
-        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack(() => MemoryGiveBack.GiveBack(iface), _options.GiveBackHeap) : null;
+        _giveBack = _options.GiveBackMemory ? new MemoryGiveBack(GiveBack, _options.GiveBackHeap) : null;
         Resolver = new DnsResolver(iface.Sockets, _options.Dns)
         {
             Servers = _options.DnsServers,
@@ -125,6 +125,19 @@ public sealed class InterfaceRunner : IDisposable
         progress |= Resolver.Poll(now, Interface.Address?.Address);
         _giveBack?.Observe(now, MemoryGiveBack.Connections(Interface), MemoryGiveBack.Frames(Interface));
         return progress;
+    }
+
+    /// <summary>
+    /// What the runner's owner trims before a memory give-back's collection, on the polling thread inside
+    /// <see cref="Poll"/> (so under the owner's lock if it polls under one): the collections it grew for
+    /// many connections (the async facade's waiter set).
+    /// </summary>
+    internal Action? TrimOnGiveBack { get; init; }
+
+    private TimeSpan GiveBack()
+    {
+        TrimOnGiveBack?.Invoke();
+        return MemoryGiveBack.GiveBack(Interface);
     }
 
     /// <summary>Full collections run to give memory back (<see cref="InterfaceRunnerOptions.GiveBackMemory"/>).</summary>

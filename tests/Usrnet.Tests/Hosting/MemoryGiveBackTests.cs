@@ -174,11 +174,15 @@ public sealed class MemoryGiveBackTests
     {
         const int Connections = MemoryGiveBack.MinimumClosed;
         const int Batch = 100; // below what the link queues and ARP parks at once
+        int ownerTrims = 0;
         MemoryLink.CreatePair(out IDevice clientDevice, out IDevice serverDevice);
         using Interface client = new(clientDevice, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:01"), Address = Ipv4Cidr.Parse("192.0.2.1/24"), Seed = 1 });
         using InterfaceRunner runner = new(
             new Interface(serverDevice, new InterfaceOptions { HardwareAddress = EthernetAddress.Parse("02:00:00:00:00:02"), Address = Ipv4Cidr.Parse("192.0.2.2/24"), Seed = 2 }),
-            new InterfaceRunnerOptions { GiveBackMemory = giveBackMemory, GiveBackHeap = NoSlack });
+            new InterfaceRunnerOptions { GiveBackMemory = giveBackMemory, GiveBackHeap = NoSlack })
+        {
+            TrimOnGiveBack = () => ownerTrims++,
+        };
         using TcpListenSocket listener = runner.Interface.Sockets.CreateTcpListenSocket();
         listener.Listen(7, backlog: Connections);
         Instant now = Instant.FromSeconds(1000);
@@ -236,6 +240,7 @@ public sealed class MemoryGiveBackTests
             Assert.True(runner.PollAt(now) <= now + MemoryGiveBack.QuietPeriod);
         }
         Run(MemoryGiveBack.QuietPeriod);
+        Assert.Equal(runner.MemoryGiveBacks, ownerTrims); // the owner's collections are trimmed at each give-back
         return runner.MemoryGiveBacks;
     }
 }
