@@ -246,10 +246,10 @@ idle_round() {
     | sed "s/^round:/round $round:/" || true
   row "$phase" "$round" answered "$answered" connections; row "$phase" "$round" unanswered "$unanswered" connections
   all_unanswered=$((all_unanswered + unanswered + failed))
-  # Idle means the link has been silent a while: the stack gives the burst's heap slack back once nothing
-  # has come or gone for a second (InterfaceRunnerOptions.GiveBackMemory), so the figure is taken 2 s after
-  # the last answer, as the closed one is.
-  sleep 2
+  # Idle means the process has been quiet a while: the stack gives the burst's heap slack back once no frame
+  # has come or gone for a second and little was allocated in the next (InterfaceRunnerOptions.GiveBackMemory),
+  # so the figure is taken 3 s after the last answer.
+  sleep 3
   measure || return 1
   open_m=$measured
   read -r _ rss heap committed <<<"$open_m"

@@ -26,11 +26,12 @@ public sealed record InterfaceRunnerOptions
     /// <summary>
     /// Whether the runner gives the process's memory back to the system after a burst: when the interface's
     /// TCP connections have fallen to a quarter of their peak (at least 1,000 fewer) and stayed there for a
-    /// second, or when no frame has come or gone for a second while the collector holds at least 32 MiB (and
-    /// a quarter of the live heap) beyond what is live (at most once per 30 s), it runs one aggressive,
-    /// compacting, blocking full garbage collection, which decommits what the collector no longer needs. Off
-    /// by default: the collection is process-wide and costs what the whole heap costs, a choice for the
-    /// application. The <c>usrnet</c> tool turns it on.
+    /// second, or when no frame has come or gone for a second, the process then allocates less than 1 MiB
+    /// in a second, and the collector holds at least 32 MiB (and a quarter of the live heap) beyond what is
+    /// live, it runs one aggressive, compacting, blocking full garbage collection, which decommits what the
+    /// collector no longer needs; such collections take at most a tenth of the time. Off by default: the
+    /// collection is process-wide and costs what the whole heap costs, a choice for the application. The
+    /// <c>usrnet</c> tool turns it on.
     /// </summary>
     public bool GiveBackMemory { get; init; }
 

@@ -13,8 +13,9 @@ namespace Usrnet.Hosting;
 /// <list type="bullet">
 /// <item><b>Many connections closed:</b> they have fallen to a quarter of their peak, at least
 /// <see cref="MinimumClosed"/> fewer, and stayed there for <see cref="QuietPeriod"/>.</item>
-/// <item><b>The link fell quiet with slack in the heap:</b> no frame in or out for <see cref="QuietPeriod"/>
-/// while the collector holds at least <see cref="MinimumSlackBytes"/> (and a quarter of the live heap)
+/// <item><b>The process fell quiet with slack in the heap:</b> no frame in or out for <see cref="QuietPeriod"/>,
+/// then less than <see cref="QuietAllocationBytes"/> allocated in the next one (the application has finished
+/// what the last frames asked of it, too), while the collector holds at least <see cref="MinimumSlackBytes"/> (and a quarter of the live heap)
 /// committed beyond what is live, and the last give-back is long enough ago that give-backs take at most a
 /// <see cref="SlackCostShare"/>th of the time. Idle connections then cost what they hold, not what the burst
 /// that served them left behind.</item>
@@ -27,11 +28,11 @@ namespace Usrnet.Hosting;
 /// <remarks>
 /// The collection is blocking and process-wide, so its cost is the size of the whole managed heap, which
 /// is why the library leaves this off and the <c>usrnet</c> tool's servers turn it on. It runs only when
-/// the link is quiet or most connections are gone, never under load (an aggressive collection every
+/// the process is quiet or most connections are gone, never under load (an aggressive collection every
 /// second under load slows a burst of 10,000 requests tenfold), and never once per poll: a server whose
 /// connections swing between few and many pays one collection per swing of at least
-/// <see cref="MinimumClosed"/> connections, one whose traffic comes in bursts one per burst followed by a
-/// second of silence, and never more than a <see cref="SlackCostShare"/>th of its time.
+/// <see cref="MinimumClosed"/> connections, one whose traffic comes in bursts one per burst followed by two
+/// quiet seconds, and never more than a <see cref="SlackCostShare"/>th of its time.
 /// </remarks>
 internal sealed class MemoryGiveBack
 {
@@ -40,6 +41,9 @@ internal sealed class MemoryGiveBack
 
     /// <summary>How long the count must stay fallen, or the link silent, so that a pause within a burst does not collect.</summary>
     internal static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most the process may allocate in a quiet period and still count as quiet: timers and heartbeats, not requests being served.</summary>
+    internal const long QuietAllocationBytes = 1L << 20;
 
     /// <summary>Least slack (committed beyond live at the last collection) worth a full collection when the link falls quiet.</summary>
     internal const long MinimumSlackBytes = 32L << 20;
@@ -59,6 +63,7 @@ internal sealed class MemoryGiveBack
     private Instant? _closedDueAt;
     private long _frames; // an interface that has carried no frame has had no burst
     private Instant? _quietAt;
+    private long? _allocatedWhenSilent;
     private Instant? _slackAllowedAt;
 
     /// <summary>
@@ -88,6 +93,7 @@ internal sealed class MemoryGiveBack
         {
             _frames = frames;
             _quietAt = now + QuietPeriod;
+            _allocatedWhenSilent = null;
         }
         if (ConnectionsClosed(now, connections) || LinkQuietWithSlack(now))
         {
@@ -96,6 +102,7 @@ internal sealed class MemoryGiveBack
             _peak = connections;
             _closedDueAt = null;
             _quietAt = null;
+            _allocatedWhenSilent = null;
             _slackAllowedAt = now + took * SlackCostShare;
         }
     }
@@ -120,8 +127,11 @@ internal sealed class MemoryGiveBack
     }
 
     /// <summary>
-    /// Whether the link has been silent for the quiet period and the heap holds enough slack. Looked at once
-    /// per silence (the deadline is cleared), or again when the last give-back's share of the time allows it.
+    /// Whether the link has been silent for a quiet period, the process has then allocated little for another,
+    /// and the heap holds enough slack. Silence alone is not enough: after a burst of 10,000 requests the link
+    /// can be silent for a second while the application still builds its answers, and a collection then
+    /// slows it down. The slack is looked at once per silence (the deadline is cleared), or again when the
+    /// last give-back's share of the time allows it.
     /// </summary>
     private bool LinkQuietWithSlack(Instant now)
     {
@@ -134,8 +144,15 @@ internal sealed class MemoryGiveBack
             _quietAt = allowed;
             return false;
         }
-        _quietAt = null;
         HeapFigures heap = _heap();
+        if (_allocatedWhenSilent is not { } before || heap.AllocatedBytes - before >= QuietAllocationBytes)
+        {
+            _allocatedWhenSilent = heap.AllocatedBytes; // still busy, or just fell silent: look again a period later
+            _quietAt = now + QuietPeriod;
+            return false;
+        }
+        _quietAt = null;
+        _allocatedWhenSilent = null;
         long slack = heap.CommittedBytes - heap.LiveBytes;
         return slack >= MinimumSlackBytes && slack >= heap.LiveBytes / 4;
     }
@@ -146,11 +163,11 @@ internal sealed class MemoryGiveBack
     /// <summary>The frames <paramref name="iface"/> has received and sent: whether the link has been silent.</summary>
     internal static long Frames(Interface iface) => iface.Counters.FramesReceived + iface.Counters.FramesSent;
 
-    /// <summary>The collector's figures as of its last collection: what was live and what it held committed.</summary>
+    /// <summary>The collector's figures: what was live and what it held committed at its last collection, and what the process has allocated so far.</summary>
     internal static HeapFigures MeasureHeap()
     {
         GCMemoryInfo info = GC.GetGCMemoryInfo();
-        return new HeapFigures(info.HeapSizeBytes - info.FragmentedBytes, info.TotalCommittedBytes);
+        return new HeapFigures(info.HeapSizeBytes - info.FragmentedBytes, info.TotalCommittedBytes, GC.GetTotalAllocatedBytes(precise: false));
     }
 
     /// <summary>
@@ -167,5 +184,5 @@ internal sealed class MemoryGiveBack
     }
 }
 
-/// <summary>The managed heap's size: the bytes live after the last collection and the bytes the collector held committed.</summary>
-internal readonly record struct HeapFigures(long LiveBytes, long CommittedBytes);
+/// <summary>The managed heap's size: the bytes live after the last collection, the bytes the collector held committed, and the bytes allocated since the process started.</summary>
+internal readonly record struct HeapFigures(long LiveBytes, long CommittedBytes, long AllocatedBytes);

@@ -25,10 +25,10 @@ public sealed class MemoryGiveBackTests
     }
 
     /// <summary>A heap with nothing committed beyond what is live: only closing connections can collect.</summary>
-    private static readonly Func<HeapFigures> NoSlack = () => new HeapFigures(100L << 20, 100L << 20);
+    private static readonly Func<HeapFigures> NoSlack = () => new HeapFigures(100L << 20, 100L << 20, AllocatedBytes: 0);
 
     /// <summary>A heap after a burst of requests: 122 MiB live in 231 MiB committed, as measured under usrnet serve.</summary>
-    private static readonly Func<HeapFigures> BurstSlack = () => new HeapFigures(122L << 20, 231L << 20);
+    private static readonly Func<HeapFigures> BurstSlack = () => new HeapFigures(122L << 20, 231L << 20, AllocatedBytes: 0);
 
     [Fact]
     public void CollectsOnceAQuietPeriodAfterTheConnectionsFell()
@@ -91,19 +91,23 @@ public sealed class MemoryGiveBackTests
     }
 
     [Fact]
-    public void ALinkQuietForTheQuietPeriodWithSlackInTheHeapCollectsOnce()
+    public void AProcessQuietForTwoPeriodsWithSlackInTheHeapCollectsOnce()
     {
         int collections = 0;
         MemoryGiveBack giveBack = new(() => Collect(ref collections), BurstSlack);
 
         giveBack.Observe(Start, 10_000, frames: 40_000);
         Assert.Equal(Start + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(500), 10_000, frames: 40_002); // traffic: the silence starts again
-        Assert.Equal(Start + TimeSpan.FromMilliseconds(500) + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
+        Instant lastFrame = Start + TimeSpan.FromMilliseconds(500);
+        giveBack.Observe(lastFrame, 10_000, frames: 40_002); // traffic: the silence starts again
+        Assert.Equal(lastFrame + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
         giveBack.Observe(Start + MemoryGiveBack.QuietPeriod, 10_000, frames: 40_002);
-        Assert.Equal(0, collections);
 
-        giveBack.Observe(Start + TimeSpan.FromMilliseconds(500) + MemoryGiveBack.QuietPeriod, 10_000, frames: 40_002);
+        // A period of silence on the link, then a period of little allocation.
+        giveBack.Observe(lastFrame + MemoryGiveBack.QuietPeriod, 10_000, frames: 40_002);
+        Assert.Equal(0, collections);
+        Assert.Equal(lastFrame + (MemoryGiveBack.QuietPeriod * 2), giveBack.PollAt);
+        giveBack.Observe(lastFrame + (MemoryGiveBack.QuietPeriod * 2), 10_000, frames: 40_002);
         Assert.Equal(1, collections);
         Assert.Null(giveBack.PollAt);
         giveBack.Observe(Start + TimeSpan.FromSeconds(20), 10_000, frames: 40_002); // still silent: nothing more to give
@@ -111,7 +115,29 @@ public sealed class MemoryGiveBackTests
     }
 
     [Fact]
-    public void AQuietLinkWithLittleSlackCollectsNothingAndStopsAsking()
+    public void AnApplicationStillAllocatingAfterTheLinkFellSilentDefersTheCollection()
+    {
+        int collections = 0;
+        long allocated = 0;
+        MemoryGiveBack giveBack = new(() => Collect(ref collections), () =>
+        {
+            allocated += MemoryGiveBack.QuietAllocationBytes; // answers being built
+            return BurstSlack() with { AllocatedBytes = allocated };
+        });
+
+        giveBack.Observe(Start, 10_000, frames: 1);
+        Instant at = Start;
+        for (int period = 1; period <= 5; period++)
+        {
+            at = Start + (MemoryGiveBack.QuietPeriod * period);
+            giveBack.Observe(at, 10_000, frames: 1);
+            Assert.Equal(at + MemoryGiveBack.QuietPeriod, giveBack.PollAt);
+        }
+        Assert.Equal(0, collections);
+    }
+
+    [Fact]
+    public void AQuietProcessWithLittleSlackCollectsNothingAndStopsAsking()
     {
         (long Live, long Committed)[] heaps =
         [
@@ -125,15 +151,16 @@ public sealed class MemoryGiveBackTests
             MemoryGiveBack giveBack = new(() => Collect(ref collections), () =>
             {
                 measured++;
-                return new HeapFigures(live, committed);
+                return new HeapFigures(live, committed, AllocatedBytes: 0);
             });
 
             giveBack.Observe(Start, 100, frames: 7);
             giveBack.Observe(Start + MemoryGiveBack.QuietPeriod, 100, frames: 7);
-            Assert.Equal(1, measured);
+            giveBack.Observe(Start + (MemoryGiveBack.QuietPeriod * 2), 100, frames: 7);
+            Assert.Equal(2, measured);
             Assert.Null(giveBack.PollAt); // no deadline left in the past: the runner sleeps
             giveBack.Observe(Start + TimeSpan.FromSeconds(60), 100, frames: 7);
-            Assert.Equal(1, measured);
+            Assert.Equal(2, measured);
             Assert.Equal(0, collections);
         }
     }
@@ -144,7 +171,8 @@ public sealed class MemoryGiveBackTests
         int collections = 0;
         MemoryGiveBack giveBack = new(() => Collect(ref collections), BurstSlack);
         giveBack.Observe(Start, 50, frames: 1);
-        Instant first = Start + MemoryGiveBack.QuietPeriod;
+        giveBack.Observe(Start + MemoryGiveBack.QuietPeriod, 50, frames: 1);
+        Instant first = Start + (MemoryGiveBack.QuietPeriod * 2);
         giveBack.Observe(first, 50, frames: 1);
         Assert.Equal(1, collections);
 
@@ -152,9 +180,10 @@ public sealed class MemoryGiveBackTests
         giveBack.Observe(burst, 50, frames: 1000);
         giveBack.Observe(burst + MemoryGiveBack.QuietPeriod, 50, frames: 1000);
         Assert.Equal(1, collections);
-        Instant allowed = first + CollectionTime * MemoryGiveBack.SlackCostShare;
+        Instant allowed = first + (CollectionTime * MemoryGiveBack.SlackCostShare);
         Assert.Equal(allowed, giveBack.PollAt);
         giveBack.Observe(allowed, 50, frames: 1000);
+        giveBack.Observe(allowed + MemoryGiveBack.QuietPeriod, 50, frames: 1000);
         Assert.Equal(2, collections);
     }
 
