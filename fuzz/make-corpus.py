@@ -15,7 +15,7 @@ import struct
 import sys
 
 from scapy.all import DNS, DNSQR, DNSRR, DNSRRSOA, ICMP, IP, IPOption_LSRR, IPOption_SSRR, IPOption_Timestamp, UDP, raw
-from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA,
+from scapy.layers.inet6 import (HBHOptUnknown, PadN, fragment6, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA,
                                 ICMPv6ND_Redirect, ICMPv6NDOptMTU, ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS, ICMPv6NDOptSrcLLAddr,
                                 ICMPv6PacketTooBig, ICMPv6ParamProblem, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                                 IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, RouterAlert)
@@ -146,8 +146,15 @@ for name, packet in {
         / ICMPv6NDOptPrefixInfo(prefix="fd00:0:0:1::", prefixlen=64, validlifetime=3600, preferredlifetime=1800)
         / ICMPv6NDOptRDNSS(lifetime=300, dns=["fd00:0:0:1::1"]),
     "scapy-redirect": IPv6(src=ROUTER6, dst=STACK6, hlim=255) / ICMPv6ND_Redirect(tgt="fe80::2", dst="fd00:0:0:2::2"),
+    # Larger than the minimum MTU and unfragmented: the target cuts them up and reassembles them.
+    "scapy-echo-3000": IPv6(src=PEER6, dst=STACK6) / ICMPv6EchoRequest(id=1, seq=7, data=bytes(range(250)) * 12),
+    "scapy-dest-opts-udp-2000": IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0" * 4)]) / UDP(sport=5000, dport=7) / (b"u" * 2000),
 }.items():
     add("ipv6", name, raw(packet))
+# RFC 8200 §4.5: fragment6's cut of a 3000-byte UDP packet behind a hop-by-hop header, first and middle fragment.
+for index, fragment in enumerate(fragment6(IPv6(src=PEER6, dst=STACK6) / IPv6ExtHdrHopByHop() / IPv6ExtHdrFragment(id=0x1234)
+                                           / UDP(sport=5000, dport=7) / (b"f" * 3000), 1280)[:2]):
+    add("ipv6", f"scapy-fragment6-{index}", raw(fragment))
 # DNS record types the resolver reads beside A: NS, SOA (negative answers), PTR, AAAA.
 add("dns", "scapy-nxdomain-soa", raw(DNS(id=7, qr=1, rd=1, ra=1, rcode=3, qd=DNSQR(qname="nothing.example.test"),
                                          ns=DNSRRSOA(rrname="example.test", mname="ns.example.test", rname="admin.example.test", minimum=300))))

@@ -1,3 +1,5 @@
+using Usrnet.Iface;
+using Usrnet.Phy;
 using Usrnet.Wire;
 
 namespace Usrnet.Fuzz.Targets;
@@ -7,16 +9,21 @@ namespace Usrnet.Fuzz.Targets;
 /// again must give the same 40 bytes, and its extension headers are walked; the result must lie inside the
 /// packet. An ICMPv6 upper layer is parsed as it came and with its checksum fixed (then it must parse and
 /// write back to the same bytes); an error's quoted header is read, NDP messages are validated and their
-/// options walked with every accessor, and an error quoting the packet must fit the minimum MTU.
+/// options walked with every accessor, and an error quoting the packet must fit the minimum MTU. A fragment
+/// goes through reassembly (RFC 8200 §4.5), which must answer without throwing and rebuild only packets that
+/// parse; a packet without a fragment header is cut to the minimum MTU and reassembled, and must come back
+/// byte for byte.
 /// </summary>
 internal sealed class Ipv6Target : FuzzTarget
 {
     private readonly byte[] _packet = new byte[MaxInputLength];
     private readonly byte[] _written = new byte[MaxInputLength];
+    private readonly byte[] _fragment = new byte[Ipv6Packet.MinimumMtu];
+    private readonly Ipv6Reassembler _reassembler = new(new ReassemblyOptions { MaxDatagrams = 2, MaxFragmentsPerDatagram = 64 });
 
     public override string Name => "ipv6";
 
-    public override string Description => "IPv6 packet: header round trip, extension header walk, ICMPv6 checksum-fixed round trip, NDP checks and options";
+    public override string Description => "IPv6 packet: header round trip, extension header walk, ICMPv6 checksum-fixed round trip, NDP checks and options, reassembly, fragmentation round trip";
 
     public override void Run(ReadOnlySpan<byte> input)
     {
@@ -37,6 +44,7 @@ internal sealed class Ipv6Target : FuzzTarget
         {
             InvariantViolationException.Check(chain.ParameterProblemPointer >= 0 && chain.ParameterProblemPointer < packet.Buffer.Length, "parameter problem pointer outside the packet");
         }
+        Reassemble(packet, chain);
         if (chain.Error != Ipv6ChainError.None)
         {
             return;
@@ -47,6 +55,55 @@ internal sealed class Ipv6Target : FuzzTarget
         if (chain.UpperLayer == IpProtocol.IcmpV6 && !chain.IsFragment)
         {
             Icmp(packet, packet.Buffer[chain.UpperLayerOffset..]);
+        }
+    }
+
+    /// <summary>Feeds the packet to the reassembler, or cuts it up and reassembles it; no state outlives the input.</summary>
+    private void Reassemble(in Ipv6Packet packet, in Ipv6HeaderChain chain)
+    {
+        Instant now = Instant.Zero;
+        if (chain.HasFragmentHeader)
+        {
+            Ipv6Reassembler.Outcome outcome = _reassembler.Add(now, packet, chain, out PacketBuffer? datagram, out int evicted, out IcmpV6Message problem);
+            InvariantViolationException.Check(evicted >= 0 && (outcome != Ipv6Reassembler.Outcome.ParameterProblem || problem.Type == IcmpV6Type.ParameterProblem), "reassembly result out of range");
+            InvariantViolationException.Check(chain.IsAtomicFragment == (outcome == Ipv6Reassembler.Outcome.PassThrough), "an atomic fragment was not passed through");
+            using (datagram)
+            {
+                InvariantViolationException.Check(datagram is null || Ipv6Packet.TryCreate(datagram.Span, out _), "a reassembled packet does not parse");
+            }
+        }
+        else if (chain.Error == Ipv6ChainError.None && packet.NextHeader != (IpProtocol)Ipv6ExtensionHeaderType.HopByHopOptions
+            && chain.HeaderCount < Ipv6HeaderChain.MaxHeaders
+            && chain.UpperLayerOffset - Ipv6Header.Length + Ipv6FragmentWriter.FragmentHeaderLength <= Ipv6HeaderChain.MaxHeaderBytes)
+        {
+            // The fragment header joins the chain: the chain's bounds must leave room for it.
+            RoundTrip(packet);
+        }
+        _reassembler.Expire(Instant.FromSeconds(3600), null);
+    }
+
+    /// <summary>Fragments at 1280 bytes after the fixed header (the fragment header goes first), reassembles in reverse.</summary>
+    private void RoundTrip(in Ipv6Packet packet)
+    {
+        var writer = new Ipv6FragmentWriter(packet.Buffer, Ipv6Header.Length, Ipv6Packet.NextHeaderOffset, Ipv6Packet.MinimumMtu, 0x5EED);
+        int count = writer.Count;
+        PacketBuffer? rebuilt = null;
+        for (int i = 0; writer.TryWriteNext(_fragment, out int length); i++)
+        {
+            Ipv6Packet.TryCreate(_fragment.AsSpan(0, length), out Ipv6Packet fragment);
+            Ipv6Reassembler.Outcome outcome = _reassembler.Add(Instant.Zero, fragment, Ipv6HeaderChain.Walk(fragment), out PacketBuffer? datagram, out _, out _);
+            Ipv6Reassembler.Outcome expected = count == 1 ? Ipv6Reassembler.Outcome.PassThrough
+                : i == count - 1 ? Ipv6Reassembler.Outcome.Complete : Ipv6Reassembler.Outcome.Pending;
+            InvariantViolationException.Check(outcome == expected || (i == 0 && outcome == Ipv6Reassembler.Outcome.ParameterProblem), "own fragments were not reassembled");
+            if (outcome == Ipv6Reassembler.Outcome.ParameterProblem)
+            {
+                return; // RFC 7112: the first fragment lacks the upper-layer header the packet itself lacks
+            }
+            rebuilt = datagram;
+        }
+        using (rebuilt)
+        {
+            InvariantViolationException.Check(count == 1 || (rebuilt is not null && rebuilt.Span.SequenceEqual(packet.Buffer)), "reassembly of own fragments differs from the packet");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Usrnet.Phy;
 using Usrnet.Wire;
 
@@ -7,14 +6,11 @@ namespace Usrnet.Iface;
 /// <summary>
 /// Reassembles IPv4 datagrams from fragments (RFC 791 §3.2, RFC 815) within fixed memory: at most
 /// <see cref="ReassemblyOptions.MaxDatagrams"/> datagrams, each at most 65535 bytes and
-/// <see cref="ReassemblyOptions.MaxFragmentsPerDatagram"/> fragments.
+/// <see cref="ReassemblyOptions.MaxFragmentsPerDatagram"/> fragments. The key is RFC 791's (source,
+/// destination, protocol, identification); holes, overlaps and bounds are <see cref="ReassemblyTable{TKey}"/>'s.
 /// </summary>
 /// <remarks>
-/// Overlaps: an exact duplicate of a fragment already held is ignored (a retransmission or a duplicating
-/// link); any other overlap drops the whole datagram. Overlapping fragments have no legitimate use and
-/// are the tool of evasion attacks (RFC 1858; Linux and RFC 5722 for IPv6 do the same).
-/// Ownership: the payload arrays are rented from <see cref="ArrayPool{T}"/> and returned when a datagram
-/// completes, times out or is dropped; a completed datagram is handed out as a new <see cref="PacketBuffer"/>.
+/// Ownership: a completed datagram is handed out as a new <see cref="PacketBuffer"/> the caller disposes.
 /// </remarks>
 internal sealed class Ipv4Reassembler
 {
@@ -32,22 +28,17 @@ internal sealed class Ipv4Reassembler
     }
 
     private const int MaxPayload = Ipv4Packet.MaxLength - Ipv4Packet.MinHeaderLength;
-    private readonly ReassemblyOptions _options;
-    private readonly Slot[] _slots;
+    private readonly ReassemblyTable<Key> _table;
 
     /// <summary>Creates an empty reassembler.</summary>
     public Ipv4Reassembler(ReassemblyOptions? options = null)
     {
-        _options = options ?? new ReassemblyOptions();
-        _slots = new Slot[_options.MaxDatagrams];
-        for (int i = 0; i < _slots.Length; i++)
-        {
-            _slots[i] = new Slot(_options.MaxFragmentsPerDatagram);
-        }
+        ReassemblyOptions bounds = options ?? new ReassemblyOptions();
+        _table = new ReassemblyTable<Key>(bounds, bounds.Timeout, MaxPayload, Ipv4Packet.MaxHeaderLength);
     }
 
     /// <summary>Datagrams being reassembled now.</summary>
-    public int InProgress => _slots.Count(s => s.InUse);
+    public int InProgress => _table.InProgress;
 
     /// <summary>
     /// Adds a fragment (a packet with MF set or a non-zero offset whose header checksum was verified).
@@ -58,81 +49,19 @@ internal sealed class Ipv4Reassembler
     public Outcome Add(Instant now, in Ipv4Packet fragment, out PacketBuffer? datagram, out int evicted)
     {
         datagram = null;
-        evicted = 0;
-        int start = fragment.FragmentOffset;
-        int length = fragment.Payload.Length;
-        int end = start + length;
         Key key = new(fragment.Source, fragment.Destination, fragment.Protocol, fragment.Identification);
-        Slot? slot = Find(key);
-        // RFC 791: every fragment but the last carries a multiple of 8 bytes; nothing may end past 65535.
-        if ((fragment.MoreFragments && (length == 0 || (length & 7) != 0)) || end > MaxPayload)
+        ReassemblyTable<Key>.Step step = _table.Add(now, key, fragment.FragmentOffset, fragment.Payload, fragment.MoreFragments,
+            fragment.Header, out ReassemblyTable<Key>.Slot? slot, out evicted);
+        if (step == ReassemblyTable<Key>.Step.Complete && slot is not null)
         {
-            if (slot is not null)
-            {
-                evicted = slot.Count;
-                slot.Release();
-            }
-            return Outcome.Dropped;
+            datagram = Build(slot);
+            ReassemblyTable<Key>.Release(slot);
         }
-        if (slot is null)
-        {
-            slot = FreeSlot(out evicted);
-            slot.Take(key, now + _options.Timeout);
-        }
-        if (!fragment.MoreFragments)
-        {
-            if ((slot.TotalLength >= 0 && slot.TotalLength != end) || slot.MaxEnd > end)
-            {
-                evicted += slot.Count;
-                slot.Release();
-                return Outcome.Dropped;
-            }
-            slot.TotalLength = end;
-        }
-        else if (slot.TotalLength >= 0 && end > slot.TotalLength)
-        {
-            evicted += slot.Count;
-            slot.Release();
-            return Outcome.Dropped;
-        }
-        switch (slot.Insert(start, end))
-        {
-            case InsertResult.Duplicate:
-                return Outcome.Duplicate;
-            case InsertResult.Rejected:
-                evicted += slot.Count;
-                slot.Release();
-                return Outcome.Dropped;
-        }
-        fragment.Payload.CopyTo(slot.Data.AsSpan(start));
-        if (start == 0)
-        {
-            fragment.Header.CopyTo(slot.FirstHeader);
-            slot.FirstHeaderLength = fragment.HeaderLength;
-            slot.HaveFirst = true;
-        }
-        if (!slot.IsComplete)
-        {
-            return Outcome.Pending;
-        }
-        datagram = slot.Build();
-        slot.Release();
-        return Outcome.Complete;
+        return (Outcome)step;
     }
 
     /// <summary>The earliest timeout of a partial datagram.</summary>
-    public Instant? PollAt()
-    {
-        Instant? next = null;
-        foreach (Slot s in _slots)
-        {
-            if (s.InUse)
-            {
-                next = Instant.Min(next, s.Deadline);
-            }
-        }
-        return next;
-    }
+    public Instant? PollAt() => _table.PollAt();
 
     /// <summary>
     /// Drops datagrams whose time is up. For each one whose first fragment had arrived,
@@ -143,162 +72,43 @@ internal sealed class Ipv4Reassembler
     {
         int dropped = 0;
         Span<byte> quote = stackalloc byte[Ipv4Packet.MaxHeaderLength + 8];
-        foreach (Slot s in _slots)
+        while (_table.TryFindExpired(now, out ReassemblyTable<Key>.Slot? s))
         {
-            if (s.InUse && s.Deadline <= now)
+            if (s.HaveFirst && onTimeout is not null)
             {
-                if (s.HaveFirst && onTimeout is not null)
-                {
-                    // RFC 792: the header (options included) and the first 8 data bytes.
-                    int headerLength = s.FirstHeaderLength;
-                    s.FirstHeader.AsSpan(0, headerLength).CopyTo(quote);
-                    int dataBytes = Math.Min(8, s.ContiguousFromZero);
-                    s.Data.AsSpan(0, dataBytes).CopyTo(quote[headerLength..]);
-                    onTimeout(quote[..(headerLength + dataBytes)]);
-                }
-                dropped += s.Count;
-                s.Release();
+                // RFC 792: the header (options included) and the first 8 data bytes.
+                ReadOnlySpan<byte> header = s.FirstFragment;
+                header.CopyTo(quote);
+                int dataBytes = Math.Min(8, s.ContiguousFromZero);
+                s.Data.AsSpan(0, dataBytes).CopyTo(quote[header.Length..]);
+                onTimeout(quote[..(header.Length + dataBytes)]);
             }
+            dropped += ReassemblyTable<Key>.Release(s);
         }
         return dropped;
     }
 
-    private Slot? Find(Key key)
+    private static PacketBuffer Build(ReassemblyTable<Key>.Slot slot)
     {
-        foreach (Slot s in _slots)
+        int total = slot.TotalLength;
+        ReadOnlySpan<byte> first = slot.FirstFragment;
+        PacketBuffer buffer = PacketBuffer.Rent(Ipv4Packet.MinHeaderLength + total);
+        Span<byte> span = buffer.Span;
+        new Ipv4Header(Ipv4Address.Read(first[12..]), Ipv4Address.Read(first[16..]), (IpProtocol)first[9], total, first[8])
         {
-            if (s.InUse && s.Key == key)
-            {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    private Slot FreeSlot(out int evicted)
-    {
-        evicted = 0;
-        Slot oldest = _slots[0];
-        foreach (Slot s in _slots)
-        {
-            if (!s.InUse)
-            {
-                return s;
-            }
-            if (s.Deadline < oldest.Deadline)
-            {
-                oldest = s;
-            }
-        }
-        evicted = oldest.Count;
-        oldest.Release();
-        return oldest;
+            Identification = slot.Key.Identification,
+            TypeOfService = first[1],
+        }.WriteTo(span);
+        slot.Data.AsSpan(0, total).CopyTo(span[Ipv4Packet.MinHeaderLength..]);
+        return buffer;
     }
 
     private readonly record struct Key(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol, ushort Identification);
-
-    private enum InsertResult
-    {
-        Inserted,
-        Duplicate,
-        Rejected,
-    }
-
-    private sealed class Slot(int maxFragments)
-    {
-        private readonly (int Start, int End)[] _fragments = new (int, int)[maxFragments];
-
-        public bool InUse;
-        public Key Key;
-        public Instant Deadline;
-        public int TotalLength = -1;
-        public int Count;
-        public bool HaveFirst;
-        public byte[] Data = [];
-        public readonly byte[] FirstHeader = new byte[Ipv4Packet.MaxHeaderLength];
-        public int FirstHeaderLength;
-
-        public int MaxEnd => Count == 0 ? 0 : _fragments[Count - 1].End;
-
-        public void Take(Key key, Instant deadline)
-        {
-            InUse = true;
-            Key = key;
-            Deadline = deadline;
-            TotalLength = -1;
-            Count = 0;
-            HaveFirst = false;
-            Data = ArrayPool<byte>.Shared.Rent(MaxPayload);
-        }
-
-        public void Release()
-        {
-            if (InUse)
-            {
-                ArrayPool<byte>.Shared.Return(Data);
-                Data = [];
-                InUse = false;
-                Count = 0;
-            }
-        }
-
-        /// <summary>Inserts [start, end) keeping the list sorted by start.</summary>
-        public InsertResult Insert(int start, int end)
-        {
-            int i = 0;
-            while (i < Count && _fragments[i].Start < start)
-            {
-                i++;
-            }
-            if (i < Count && _fragments[i].Start == start && _fragments[i].End == end)
-            {
-                return InsertResult.Duplicate;
-            }
-            bool overlapsPrevious = i > 0 && _fragments[i - 1].End > start;
-            bool overlapsNext = i < Count && _fragments[i].Start < end;
-            if (overlapsPrevious || overlapsNext || Count == _fragments.Length)
-            {
-                return InsertResult.Rejected;
-            }
-            Array.Copy(_fragments, i, _fragments, i + 1, Count - i);
-            _fragments[i] = (start, end);
-            Count++;
-            return InsertResult.Inserted;
-        }
-
-        /// <summary>Bytes received without a hole from offset 0.</summary>
-        public int ContiguousFromZero
-        {
-            get
-            {
-                int reached = 0;
-                for (int i = 0; i < Count && _fragments[i].Start == reached; i++)
-                {
-                    reached = _fragments[i].End;
-                }
-                return reached;
-            }
-        }
-
-        public bool IsComplete => TotalLength >= 0 && ContiguousFromZero == TotalLength;
-
-        public PacketBuffer Build()
-        {
-            PacketBuffer buffer = PacketBuffer.Rent(Ipv4Packet.MinHeaderLength + TotalLength);
-            Span<byte> span = buffer.Span;
-            Ipv4Address source = Ipv4Address.Read(FirstHeader.AsSpan(12));
-            Ipv4Address destination = Ipv4Address.Read(FirstHeader.AsSpan(16));
-            new Ipv4Header(source, destination, (IpProtocol)FirstHeader[9], TotalLength, FirstHeader[8])
-            {
-                Identification = Key.Identification,
-                TypeOfService = FirstHeader[1],
-            }.WriteTo(span);
-            Data.AsSpan(0, TotalLength).CopyTo(span[Ipv4Packet.MinHeaderLength..]);
-            return buffer;
-        }
-    }
 }
 
-/// <summary>Receives the quoted header of a datagram whose reassembly timed out.</summary>
-/// <param name="quotedHeaderAndData">The first fragment's IPv4 header and up to 8 data bytes.</param>
+/// <summary>Receives the quote of a datagram whose reassembly timed out, for an ICMP Time Exceeded.</summary>
+/// <param name="quotedHeaderAndData">
+/// What the error quotes of the first fragment: for IPv4 its header and up to 8 data bytes (RFC 792), for
+/// IPv6 the fragment as it came, as far as an ICMPv6 error holds (RFC 4443 §3.3).
+/// </param>
 internal delegate void ReassemblyTimeoutHandler(ReadOnlySpan<byte> quotedHeaderAndData);

@@ -62,6 +62,12 @@ internal readonly record struct Ipv6HeaderChain
     /// <summary>Offset of the fragment header from the start of the packet.</summary>
     public int FragmentHeaderOffset { get; init; }
 
+    /// <summary>
+    /// Offset of the Next Header field that names the fragment header: the last field of the unfragmentable
+    /// part, which reassembly sets to the fragment header's Next Header (RFC 8200 §4.5).
+    /// </summary>
+    public int FragmentNextHeaderFieldOffset { get; init; }
+
     /// <summary>Fragment offset in bytes (the field counts 8-byte units).</summary>
     public int FragmentOffset { get; init; }
 
@@ -107,7 +113,7 @@ internal readonly record struct Ipv6HeaderChain
         int count = 0;
         bool routerAlert = false;
         bool hasFragment = false, moreFragments = false;
-        int fragmentHeaderOffset = 0, fragmentOffset = 0;
+        int fragmentHeaderOffset = 0, fragmentNextHeaderField = 0, fragmentOffset = 0;
         uint identification = 0;
         while (true)
         {
@@ -153,6 +159,7 @@ internal readonly record struct Ipv6HeaderChain
                         HasRouterAlert = routerAlert,
                         HasFragmentHeader = hasFragment,
                         FragmentHeaderOffset = fragmentHeaderOffset,
+                        FragmentNextHeaderFieldOffset = fragmentNextHeaderField,
                         FragmentOffset = fragmentOffset,
                         MoreFragments = moreFragments,
                         FragmentIdentification = identification,
@@ -195,6 +202,7 @@ internal readonly record struct Ipv6HeaderChain
                     ushort field = BinaryPrimitives.ReadUInt16BigEndian(header[2..]);
                     hasFragment = true;
                     fragmentHeaderOffset = offset;
+                    fragmentNextHeaderField = nextHeaderField;
                     fragmentOffset = field & FragmentOffsetMask;
                     moreFragments = (field & MoreFragmentsFlag) != 0;
                     identification = BinaryPrimitives.ReadUInt32BigEndian(header[4..]);
@@ -219,6 +227,7 @@ internal readonly record struct Ipv6HeaderChain
                             HasRouterAlert = routerAlert,
                             HasFragmentHeader = true,
                             FragmentHeaderOffset = offset,
+                            FragmentNextHeaderFieldOffset = nextHeaderField,
                             FragmentOffset = fragmentOffset,
                             MoreFragments = moreFragments,
                             FragmentIdentification = identification,

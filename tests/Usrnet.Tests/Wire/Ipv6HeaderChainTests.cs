@@ -69,6 +69,8 @@ public sealed class Ipv6HeaderChainTests
         Assert.False(chain.IsFragment);
         Assert.Equal(7u, chain.FragmentIdentification);
         Assert.Equal(40 + 24, chain.FragmentHeaderOffset);
+        // The routing header's Next Header field names the fragment header: the last of the unfragmentable part.
+        Assert.Equal(40 + 16, chain.FragmentNextHeaderFieldOffset);
     }
 
     [Fact]
@@ -93,6 +95,7 @@ public sealed class Ipv6HeaderChainTests
         Assert.Equal(0xdeadbeefu, chain.FragmentIdentification);
         Assert.Equal(IpProtocol.Udp, chain.UpperLayer);
         Assert.Equal(48, chain.UpperLayerOffset);
+        Assert.Equal(Ipv6Packet.NextHeaderOffset, chain.FragmentNextHeaderFieldOffset);
     }
 
     [Fact]
