@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   iputils-ping iputils-arping traceroute dnsmasq-base tcpdump tshark iperf3 socat netcat-openbsd
-  python3-scapy hping3 wrk iproute2 ethtool nftables curl bind9-dnsutils
+  python3-scapy hping3 wrk iproute2 ethtool nftables curl bind9-dnsutils radvd ndisc6
   gcc libc6-dev fontconfig fonts-dejavu-core
 )
 

@@ -21,7 +21,9 @@ public sealed class LabCommandTests(ITestOutputHelper output)
             Assert.Contains(topology.FarNamespace, namespaces);
             string tap = (await HostProcess.RunAsync(["ip", "-n", ns, "-o", "addr", "show", "dev", LabTopology.DefaultTapName])).EnsureSuccess().StandardOutput;
             Assert.Contains($"inet {LabTopology.TapCidr}", tap, StringComparison.Ordinal);
+            Assert.Contains($"inet6 {LabTopology.TapCidr6}", tap, StringComparison.Ordinal);
             (await HostProcess.RunAsync(["ip", "netns", "exec", topology.FarNamespace, "ping", "-n", "-c", "1", "-W", "1", LabTopology.Gateway.ToString()])).EnsureSuccess();
+            (await HostProcess.RunAsync(["ip", "netns", "exec", topology.FarNamespace, "ping", "-6", "-n", "-c", "1", "-W", "2", LabTopology.TapCidr6.Address.ToString()])).EnsureSuccess();
 
             ProcessResult down = await Run(["lab", "down", "--ns", ns]);
             Assert.True(down.Succeeded, down.ToString());
@@ -64,6 +66,29 @@ public sealed class LabCommandTests(ITestOutputHelper output)
             Assert.False(serverEnded.TimedOut, $"the far server still runs: {serverEnded}");
             Assert.Equal(143, stackEnded.ExitCode);
             Assert.DoesNotContain(ns, await Lab.ListNamespacesAsync());
+        }
+        finally
+        {
+            topology.Delete();
+        }
+    }
+
+    [LabFact("ping")]
+    public async Task LabUpWithNoIpv6LeavesTheTapIpv4OnlyAndTheVethPairDualStack()
+    {
+        LabRequirement.ThrowIfMissing("ping");
+        string ns = Lab.UniqueNamespaceName("lcn");
+        LabTopology topology = new(ns);
+        try
+        {
+            ProcessResult up = await Run(["lab", "up", "--ns", ns, "--no-ipv6"]);
+
+            Assert.True(up.Succeeded, up.ToString());
+            Assert.Contains($"lab up: IPv6 {LabTopology.RouterLink} {LabTopology.RouterCidr6} <-> {LabTopology.FarLink} {LabTopology.FarCidr6}\n", up.StandardOutput, StringComparison.Ordinal);
+            string tap = (await HostProcess.RunAsync(["ip", "-n", ns, "-o", "addr", "show", "dev", LabTopology.DefaultTapName])).EnsureSuccess().StandardOutput;
+            Assert.Contains($"inet {LabTopology.TapCidr}", tap, StringComparison.Ordinal);
+            Assert.DoesNotContain("inet6", tap, StringComparison.Ordinal);
+            (await HostProcess.RunAsync(["ip", "netns", "exec", topology.FarNamespace, "ping", "-6", "-n", "-c", "1", "-W", "2", LabTopology.RouterCidr6.Address.ToString()])).EnsureSuccess();
         }
         finally
         {

@@ -4,7 +4,7 @@ using Usrnet.Cli.Lab;
 namespace Usrnet.Cli.Commands;
 
 /// <summary>
-/// <c>usrnet lab up [--ns NAME] [--tap NAME]</c> and <c>usrnet lab down [--ns NAME]</c>: create and remove
+/// <c>usrnet lab up [--ns NAME] [--tap NAME] [--no-ipv6]</c> and <c>usrnet lab down [--ns NAME]</c>: create and remove
 /// the namespaces of docs/articles/design.md §3 (the seed's tap.sh).
 /// </summary>
 internal static class LabCommand
@@ -26,21 +26,29 @@ internal static class LabCommand
             HelpName = "NAME",
             DefaultValueFactory = _ => LabTopology.DefaultTapName,
         };
+        Option<bool> noIpv6 = new("--no-ipv6")
+        {
+            Description = $"leave IPv6 off on the tap, so IPv4 captures stay quiet (the veth pair keeps {LabTopology.RouterCidr6} and {LabTopology.FarCidr6})",
+        };
         Command up = new(
             "up",
-            $"Create namespace NS with {LabTopology.DefaultTapName} ({LabTopology.TapCidr}) and {LabTopology.RouterLink} ({LabTopology.RouterCidr}), forwarding, "
-            + $"and NS{LabTopology.FarSuffix} with {LabTopology.FarLink} ({LabTopology.FarCidr}, default route via {LabTopology.RouterCidr.Address}). Needs root.")
+            $"Create namespace NS with {LabTopology.DefaultTapName} ({LabTopology.TapCidr}, {LabTopology.TapCidr6}) and {LabTopology.RouterLink} ({LabTopology.RouterCidr}, {LabTopology.RouterCidr6}), forwarding, "
+            + $"and NS{LabTopology.FarSuffix} with {LabTopology.FarLink} ({LabTopology.FarCidr}, {LabTopology.FarCidr6}, default routes via {LabTopology.RouterCidr.Address} and {LabTopology.RouterCidr6.Address}). Needs root.")
         {
             ns,
             tap,
+            noIpv6,
         };
         up.SetAction(parse =>
         {
-            LabTopology topology = Describe(parse.GetValue(ns), parse.GetValue(tap));
+            LabTopology topology = Describe(parse.GetValue(ns), parse.GetValue(tap), ipv6OnTap: !parse.GetValue(noIpv6));
             topology.Create();
             Console.WriteLine(
                 $"lab up: {topology.Namespace} ({topology.TapName} {LabTopology.TapCidr}, {LabTopology.RouterLink} {LabTopology.RouterCidr}) "
                 + $"<-> {topology.FarNamespace} ({LabTopology.FarLink} {LabTopology.FarCidr})");
+            Console.WriteLine(
+                $"lab up: IPv6 {(topology.Ipv6OnTap ? $"{topology.TapName} {LabTopology.TapCidr6}, " : "")}{LabTopology.RouterLink} {LabTopology.RouterCidr6} "
+                + $"<-> {LabTopology.FarLink} {LabTopology.FarCidr6}");
             Console.WriteLine($"run the stack inside it: ip netns exec {topology.Namespace} usrnet up --tap {topology.TapName}");
             return 0;
         });
@@ -56,7 +64,7 @@ internal static class LabCommand
         };
         down.SetAction(parse =>
         {
-            LabTopology topology = Describe(parse.GetValue(ns), LabTopology.DefaultTapName);
+            LabTopology topology = Describe(parse.GetValue(ns), LabTopology.DefaultTapName, ipv6OnTap: false);
             IReadOnlyList<string> stopped = topology.StopProcesses();
             if (stopped.Count > 0)
             {
@@ -76,7 +84,7 @@ internal static class LabCommand
         DefaultValueFactory = _ => LabTopology.DefaultNamespace,
     };
 
-    private static LabTopology Describe(string? ns, string? tap)
+    private static LabTopology Describe(string? ns, string? tap, bool ipv6OnTap)
     {
         if (LabTopology.ValidateNamespace(ns) is string nsError)
         {
@@ -86,6 +94,6 @@ internal static class LabCommand
         {
             throw CliError.Usage($"--tap: {tapError}");
         }
-        return new LabTopology(ns!, tap!);
+        return new LabTopology(ns!, tap!, ipv6OnTap);
     }
 }

@@ -3,10 +3,14 @@ using Usrnet.Wire;
 namespace Usrnet.Cli.Lab;
 
 /// <summary>
-/// The lab of docs/articles/design.md §3, the one place that names its namespaces, links and addresses:
+/// The lab of docs/articles/design.md §3 and §7, the one place that names its namespaces, links and addresses:
 /// <code>
 /// stack 10.0.0.102 =tap0=> [NS: 10.0.0.101 on tap0, 10.0.1.1 on r0, forwards] --veth--> [NS-far: 10.0.1.2 on f0]
+///                          [    fd00:0:0:1::1/64     fd00:0:0:2::1/64       ]           [        fd00:0:0:2::2/64]
 /// </code>
+/// The veth pair always carries IPv6 (the far host's default route via fd00:0:0:2::1); the tap does only
+/// when <see cref="Ipv6OnTap"/>, since otherwise the kernel's MLD reports and router traffic would reach
+/// the stack and fill IPv4 captures.
 /// <c>usrnet lab up/down</c> and the lab tests both build it through <see cref="Create"/> and
 /// <see cref="Delete"/>, so the tests exercise exactly what the CLI sets up.
 /// </summary>
@@ -48,6 +52,18 @@ public sealed class LabTopology
     /// <summary>The far namespace's address on <see cref="FarLink"/>: 10.0.1.2/24.</summary>
     public static Ipv4Cidr FarCidr { get; } = Ipv4Cidr.Parse("10.0.1.2/24");
 
+    /// <summary>The near namespace's IPv6 address on the tap, the stack's router: fd00:0:0:1::1/64.</summary>
+    public static Ipv6Cidr TapCidr6 { get; } = Ipv6Cidr.Parse("fd00:0:0:1::1/64");
+
+    /// <summary>The near namespace's IPv6 address on <see cref="RouterLink"/>: fd00:0:0:2::1/64.</summary>
+    public static Ipv6Cidr RouterCidr6 { get; } = Ipv6Cidr.Parse("fd00:0:0:2::1/64");
+
+    /// <summary>The far namespace's IPv6 address on <see cref="FarLink"/>: fd00:0:0:2::2/64.</summary>
+    public static Ipv6Cidr FarCidr6 { get; } = Ipv6Cidr.Parse("fd00:0:0:2::2/64");
+
+    /// <summary>The prefix on the tap's link that router advertisements announce: fd00:0:0:1::/64.</summary>
+    public static Ipv6Cidr TapPrefix6 => new(TapCidr6.Network, TapCidr6.PrefixLength);
+
     /// <summary>The stack's address: 10.0.0.102.</summary>
     public static Ipv4Address StackAddress => StackCidr.Address;
 
@@ -57,10 +73,14 @@ public sealed class LabTopology
     /// <summary>The host beyond the gateway: 10.0.1.2.</summary>
     public static Ipv4Address FarAddress => FarCidr.Address;
 
-    /// <summary>Describes the lab in namespace <paramref name="ns"/> (and <c>ns-far</c>) with tap <paramref name="tapName"/>.</summary>
+    /// <summary>
+    /// Describes the lab in namespace <paramref name="ns"/> (and <c>ns-far</c>) with tap <paramref name="tapName"/>;
+    /// <paramref name="ipv6OnTap"/> gives the tap <see cref="TapCidr6"/> instead of disabling IPv6 on it.
+    /// </summary>
     /// <exception cref="ArgumentException">A name is not valid.</exception>
-    public LabTopology(string ns = DefaultNamespace, string tapName = DefaultTapName)
+    public LabTopology(string ns = DefaultNamespace, string tapName = DefaultTapName, bool ipv6OnTap = false)
     {
+        Ipv6OnTap = ipv6OnTap;
         if (ValidateNamespace(ns) is string nsError)
         {
             throw new ArgumentException(nsError, nameof(ns));
@@ -82,6 +102,9 @@ public sealed class LabTopology
     /// <summary>The TAP device's name inside <see cref="Namespace"/>.</summary>
     public string TapName { get; }
 
+    /// <summary>True when the tap carries IPv6 (<see cref="TapCidr6"/>); false when IPv6 is disabled on it.</summary>
+    public bool Ipv6OnTap { get; }
+
     /// <summary>Returns null when <paramref name="ns"/> is an acceptable namespace name, else why not.</summary>
     public static string? ValidateNamespace(string? ns)
     {
@@ -99,26 +122,49 @@ public sealed class LabTopology
     /// <summary>True when a namespace of that name exists (as <c>ip netns add</c> records it).</summary>
     public static bool NamespaceExists(string ns) => File.Exists(Path.Combine(NetnsRunDirectory, ns));
 
-    /// <summary>The commands that build the lab, in order (docs/articles/design.md §3).</summary>
+    /// <summary>The commands that build the lab, in order (docs/articles/design.md §3, §7).</summary>
     public IReadOnlyList<IReadOnlyList<string>> CreateCommands() =>
     [
         ["ip", "netns", "add", Namespace],
+        // Before any link exists, so every one inherits it: the kernel's duplicate address detection holds
+        // each address, link-local ones included, tentative for a second or more (RFC 4862 §5.4), during
+        // which it cannot be a source and a test would race it; the lab's addresses are unique by design.
+        Sysctl(Namespace, "net.ipv6.conf.default.accept_dad=0"),
         ["ip", "-n", Namespace, "link", "set", "lo", "up"],
         ["ip", "-n", Namespace, "tuntap", "add", "dev", TapName, "mode", "tap"],
-        // Before the first attach, so the kernel never sends router solicitations or DAD probes to the stack.
-        ["ip", "netns", "exec", Namespace, "sysctl", "-qw", $"net.ipv6.conf.{TapName}.disable_ipv6=1"],
-        ["ip", "-n", Namespace, "addr", "add", TapCidr.ToString(), "dev", TapName],
+        .. TapAddressCommands(),
         ["ip", "-n", Namespace, "link", "set", TapName, "up"],
         ["ip", "netns", "add", FarNamespace],
+        Sysctl(FarNamespace, "net.ipv6.conf.default.accept_dad=0"),
         ["ip", "-n", FarNamespace, "link", "set", "lo", "up"],
         ["ip", "-n", Namespace, "link", "add", RouterLink, "type", "veth", "peer", "name", FarLink, "netns", FarNamespace],
         ["ip", "-n", Namespace, "addr", "add", RouterCidr.ToString(), "dev", RouterLink],
+        ["ip", "-n", Namespace, "addr", "add", RouterCidr6.ToString(), "dev", RouterLink, "nodad"],
         ["ip", "-n", Namespace, "link", "set", RouterLink, "up"],
         ["ip", "-n", FarNamespace, "addr", "add", FarCidr.ToString(), "dev", FarLink],
+        ["ip", "-n", FarNamespace, "addr", "add", FarCidr6.ToString(), "dev", FarLink, "nodad"],
         ["ip", "-n", FarNamespace, "link", "set", FarLink, "up"],
         ["ip", "-n", FarNamespace, "route", "add", "default", "via", RouterCidr.Address.ToString()],
-        ["ip", "netns", "exec", Namespace, "sysctl", "-qw", "net.ipv4.ip_forward=1"],
+        ["ip", "-n", FarNamespace, "-6", "route", "add", "default", "via", RouterCidr6.Address.ToString(), "dev", FarLink],
+        Sysctl(Namespace, "net.ipv4.ip_forward=1"),
+        // A router neither sends router solicitations nor takes advertisements (RFC 4861 §6.2.1).
+        Sysctl(Namespace, "net.ipv6.conf.all.forwarding=1"),
     ];
+
+    private IReadOnlyList<IReadOnlyList<string>> TapAddressCommands() => Ipv6OnTap
+        ?
+        [
+            ["ip", "-n", Namespace, "addr", "add", TapCidr.ToString(), "dev", TapName],
+            ["ip", "-n", Namespace, "addr", "add", TapCidr6.ToString(), "dev", TapName, "nodad"],
+        ]
+        :
+        [
+            // Before the first attach, so the kernel never sends router solicitations or DAD probes to the stack.
+            Sysctl(Namespace, $"net.ipv6.conf.{TapName}.disable_ipv6=1"),
+            ["ip", "-n", Namespace, "addr", "add", TapCidr.ToString(), "dev", TapName],
+        ];
+
+    private static IReadOnlyList<string> Sysctl(string ns, string setting) => ["ip", "netns", "exec", ns, "sysctl", "-qw", setting];
 
     /// <summary>
     /// Builds the lab. Refuses when not root or when either namespace exists; on a failed step removes

@@ -36,10 +36,10 @@ public sealed partial class Lab : IAsyncDisposable, IDisposable
     /// <summary>The names and addresses; the static members of <see cref="LabTopology"/> hold the addresses.</summary>
     public LabTopology Topology { get; }
 
-    /// <summary>The near namespace: tap0 (10.0.0.101/24), r0 (10.0.1.1/24), forwarding. The stack runs here.</summary>
+    /// <summary>The near namespace: tap0 (10.0.0.101/24, and fd00:0:0:1::1/64 when built with IPv6 on the tap), r0 (10.0.1.1/24, fd00:0:0:2::1/64), forwarding. The stack runs here.</summary>
     public string Namespace => Topology.Namespace;
 
-    /// <summary>The far namespace: f0 (10.0.1.2/24), default route via 10.0.1.1.</summary>
+    /// <summary>The far namespace: f0 (10.0.1.2/24, fd00:0:0:2::2/64), default routes via 10.0.1.1 and fd00:0:0:2::1.</summary>
     public string FarNamespace => Topology.FarNamespace;
 
     /// <summary>The tap's name inside <see cref="Namespace"/>.</summary>
@@ -49,13 +49,14 @@ public sealed partial class Lab : IAsyncDisposable, IDisposable
     /// Builds a lab. Its namespace is <c>usn-TAG-PID-N</c> (PID and N in base 36), where TAG defaults to
     /// the capitals of the calling file's name (LabInfrastructureTests.cs: <c>lit</c>). Fails the test
     /// when the lab's requirements are not met (use <see cref="LabFactAttribute"/> to skip outside CI).
-    /// On failure nothing is left behind.
+    /// On failure nothing is left behind. With <paramref name="ipv6OnTap"/> the tap carries IPv6 too
+    /// (<see cref="LabTopology.TapCidr6"/>); otherwise IPv6 is off on it, so IPv4 captures stay quiet.
     /// </summary>
-    public static async Task<Lab> CreateAsync(ITestOutputHelper? output = null, string? tag = null, [CallerFilePath] string callerFile = "")
+    public static async Task<Lab> CreateAsync(ITestOutputHelper? output = null, string? tag = null, bool ipv6OnTap = false, [CallerFilePath] string callerFile = "")
     {
         LabRequirement.ThrowIfMissing();
         await StaleCleanup.Value.ConfigureAwait(false);
-        Lab lab = new(new LabTopology(UniqueNamespaceName(tag ?? TagOf(callerFile))), output);
+        Lab lab = new(new LabTopology(UniqueNamespaceName(tag ?? TagOf(callerFile)), ipv6OnTap: ipv6OnTap), output);
         try
         {
             await Task.Run(lab.Topology.Create).ConfigureAwait(false);
