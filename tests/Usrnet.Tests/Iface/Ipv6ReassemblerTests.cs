@@ -6,6 +6,8 @@ using static Usrnet.Tests.Iface.Ipv6FragmentBuilder;
 
 namespace Usrnet.Tests.Iface;
 
+// The steady-state allocation test rents pooled packet buffers: it runs apart from the parallel tests.
+[Collection(AllocationMeasuringCollection.Name)]
 public sealed class Ipv6ReassemblerTests
 {
     private static Instant At(double seconds) => Instant.FromSeconds(seconds);
