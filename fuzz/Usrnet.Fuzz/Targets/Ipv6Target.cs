@@ -19,7 +19,9 @@ internal sealed class Ipv6Target : FuzzTarget
     private readonly byte[] _packet = new byte[MaxInputLength];
     private readonly byte[] _written = new byte[MaxInputLength];
     private readonly byte[] _fragment = new byte[Ipv6Packet.MinimumMtu];
-    private readonly Ipv6Reassembler _reassembler = new(new ReassemblyOptions { MaxDatagrams = 2, MaxFragmentsPerDatagram = 64 });
+    // Made on the first input, not with the target: instrumented code must not run before the fuzzer
+    // has set up its coverage map (the targets are built when the harness starts).
+    private Ipv6Reassembler? _reassembler;
 
     public override string Name => "ipv6";
 
@@ -62,9 +64,10 @@ internal sealed class Ipv6Target : FuzzTarget
     private void Reassemble(in Ipv6Packet packet, in Ipv6HeaderChain chain)
     {
         Instant now = Instant.Zero;
+        Ipv6Reassembler reassembler = _reassembler ??= new(new ReassemblyOptions { MaxDatagrams = 2, MaxFragmentsPerDatagram = 64 });
         if (chain.HasFragmentHeader)
         {
-            Ipv6Reassembler.Outcome outcome = _reassembler.Add(now, packet, chain, out PacketBuffer? datagram, out int evicted, out IcmpV6Message problem);
+            Ipv6Reassembler.Outcome outcome = reassembler.Add(now, packet, chain, out PacketBuffer? datagram, out int evicted, out IcmpV6Message problem);
             InvariantViolationException.Check(evicted >= 0 && (outcome != Ipv6Reassembler.Outcome.ParameterProblem || problem.Type == IcmpV6Type.ParameterProblem), "reassembly result out of range");
             InvariantViolationException.Check(chain.IsAtomicFragment == (outcome == Ipv6Reassembler.Outcome.PassThrough), "an atomic fragment was not passed through");
             using (datagram)
@@ -77,13 +80,13 @@ internal sealed class Ipv6Target : FuzzTarget
             && chain.UpperLayerOffset - Ipv6Header.Length + Ipv6FragmentWriter.FragmentHeaderLength <= Ipv6HeaderChain.MaxHeaderBytes)
         {
             // The fragment header joins the chain: the chain's bounds must leave room for it.
-            RoundTrip(packet);
+            RoundTrip(reassembler, packet);
         }
-        _reassembler.Expire(Instant.FromSeconds(3600), null);
+        reassembler.Expire(Instant.FromSeconds(3600), null);
     }
 
     /// <summary>Fragments at 1280 bytes after the fixed header (the fragment header goes first), reassembles in reverse.</summary>
-    private void RoundTrip(in Ipv6Packet packet)
+    private void RoundTrip(Ipv6Reassembler reassembler, in Ipv6Packet packet)
     {
         var writer = new Ipv6FragmentWriter(packet.Buffer, Ipv6Header.Length, Ipv6Packet.NextHeaderOffset, Ipv6Packet.MinimumMtu, 0x5EED);
         int count = writer.Count;
@@ -91,7 +94,7 @@ internal sealed class Ipv6Target : FuzzTarget
         for (int i = 0; writer.TryWriteNext(_fragment, out int length); i++)
         {
             Ipv6Packet.TryCreate(_fragment.AsSpan(0, length), out Ipv6Packet fragment);
-            Ipv6Reassembler.Outcome outcome = _reassembler.Add(Instant.Zero, fragment, Ipv6HeaderChain.Walk(fragment), out PacketBuffer? datagram, out _, out _);
+            Ipv6Reassembler.Outcome outcome = reassembler.Add(Instant.Zero, fragment, Ipv6HeaderChain.Walk(fragment), out PacketBuffer? datagram, out _, out _);
             Ipv6Reassembler.Outcome expected = count == 1 ? Ipv6Reassembler.Outcome.PassThrough
                 : i == count - 1 ? Ipv6Reassembler.Outcome.Complete : Ipv6Reassembler.Outcome.Pending;
             InvariantViolationException.Check(outcome == expected || (i == 0 && outcome == Ipv6Reassembler.Outcome.ParameterProblem), "own fragments were not reassembled");
