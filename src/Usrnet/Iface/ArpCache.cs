@@ -135,24 +135,7 @@ public sealed class ArpCache
             e.RequestsSent = 0;
             e.NextRequestAt = now;
         }
-        if (e.Parked.Count > 0 && (e.Parked.Count >= _options.MaxParkedPerEntry || ParkedCount >= _options.MaxParkedTotal))
-        {
-            // RFC 1122 §2.3.2.2: keep the latest packet. Like Linux (neigh's unres_qlen), the oldest makes
-            // room, unannounced: the neighbour has not failed, so reporting "host unreachable" would end
-            // connects in SYN-SENT (RFC 5461 §4.1) that a retransmission would complete.
-            host.ParkedFrameDropped(e.Parked.Dequeue());
-            ParkedCount--;
-        }
-        if (ParkedCount >= _options.MaxParkedTotal)
-        {
-            // Every parked packet belongs to another address (ArpCacheOptions.MaxParkedTotal): park none here.
-            host.ParkedFrameDropped(frame);
-        }
-        else
-        {
-            e.Parked.Enqueue(frame);
-            ParkedCount++;
-        }
+        ParkedCount = ParkedFrames.Park(e.Parked, frame, ParkedCount, _options.MaxParkedPerEntry, _options.MaxParkedTotal, host);
         if (e.NextRequestAt <= now)
         {
             SendRequest(now, address, e, host);
@@ -210,10 +193,7 @@ public sealed class ArpCache
     {
         foreach (Entry e in _entries.Values)
         {
-            while (e.Parked.TryDequeue(out PacketBuffer? frame))
-            {
-                frame.Dispose();
-            }
+            ParkedFrames.DisposeAll(e.Parked);
         }
         ParkedCount = 0;
         _entries.Clear();

@@ -4,7 +4,7 @@ using Usrnet.Wire;
 namespace Usrnet.Iface;
 
 /// <summary>What the <see cref="ArpCache"/> asks of the interface that owns it.</summary>
-internal interface IArpCacheHost
+internal interface IArpCacheHost : IParkedFrameHost
 {
     /// <summary>
     /// Send an ARP request for <paramref name="target"/>: broadcast, or unicast to
@@ -17,10 +17,4 @@ internal interface IArpCacheHost
 
     /// <summary>A parked frame whose neighbour never answered: drop it and tell its sender. Takes ownership.</summary>
     void NeighborUnreachable(Instant now, PacketBuffer frame);
-
-    /// <summary>
-    /// The oldest parked frame, pushed out by a newer one while the neighbour still resolves: drop it without
-    /// telling its sender, whose neighbour may yet answer (its transport retransmits). Takes ownership.
-    /// </summary>
-    void ParkedFrameDropped(PacketBuffer frame);
 }

@@ -64,6 +64,44 @@ internal sealed class IcmpErrorPolicy
         return true;
     }
 
+    /// <summary>
+    /// True when RFC 4443 §2.4 (e) allows an ICMPv6 <paramref name="error"/> about this packet. Never about: an
+    /// ICMPv6 error message (e.1); a packet sent to a multicast address (e.2) or as a link-layer multicast or
+    /// broadcast (e.3, e.4), except Packet Too Big and a Parameter Problem for an unrecognised option; one
+    /// whose source does not name a single node (e.5: unspecified, multicast, loopback).
+    /// </summary>
+    /// <param name="packet">The offending packet.</param>
+    /// <param name="upperLayer">Its upper-layer protocol when its header chain was walked to it, else null (then the fixed header's Next Header is read).</param>
+    /// <param name="upperLayerOffset">Where the upper-layer header starts in the packet, when <paramref name="upperLayer"/> is known.</param>
+    /// <param name="linkMulticast">The frame was sent to a link-layer multicast or broadcast address.</param>
+    /// <param name="error">The error that would be sent.</param>
+    public static bool MayReplyTo(in Ipv6Packet packet, IpProtocol? upperLayer, int upperLayerOffset, bool linkMulticast, IcmpV6Message error)
+    {
+        Ipv6Address source = packet.Source;
+        if (source.IsUnspecified || source.IsMulticast || source.IsLoopback)
+        {
+            return false;
+        }
+        bool exempt = error.Type == IcmpV6Type.PacketTooBig
+            || (error.Type == IcmpV6Type.ParameterProblem && error.Code == (byte)IcmpV6ParameterProblemCode.UnrecognizedOption);
+        if ((linkMulticast || packet.Destination.IsMulticast) && !exempt)
+        {
+            return false;
+        }
+        if (upperLayer is null)
+        {
+            upperLayer = packet.NextHeader;
+            upperLayerOffset = Ipv6Packet.HeaderLength;
+        }
+        if (upperLayer == IpProtocol.IcmpV6)
+        {
+            // (e.1): an ICMPv6 message too short to show its type is treated as an error message.
+            ReadOnlySpan<byte> icmp = packet.Buffer[Math.Min(upperLayerOffset, packet.Buffer.Length)..];
+            return icmp.Length >= 1 && !new IcmpV6Message((IcmpV6Type)icmp[0], 0, 0).IsError;
+        }
+        return true;
+    }
+
     /// <summary>Takes one token from the bucket; false when the rate limit says not now.</summary>
     public bool TryTake(Instant now)
     {

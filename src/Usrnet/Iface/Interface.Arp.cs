@@ -75,7 +75,7 @@ public sealed partial class Interface
         Transmit(now, frame);
     }
 
-    void IArpCacheHost.ParkedFrameDropped(PacketBuffer frame)
+    void IParkedFrameHost.ParkedFrameDropped(PacketBuffer frame)
     {
         Counters.DroppedNeighborQueueFull++;
         frame.Dispose();

@@ -17,7 +17,7 @@ namespace Usrnet.Iface;
 /// <see cref="Counters"/> and dropped, never thrown.
 /// Ownership: the interface owns the device and disposes it in <see cref="Dispose"/>.
 /// </remarks>
-public sealed partial class Interface : IArpCacheHost, IDisposable
+public sealed partial class Interface : IArpCacheHost, INeighborCacheHost, IDisposable
 {
     /// <summary>Frames taken from the device per <see cref="Poll"/>, so sending gets its turn under a flood.</summary>
     private const int MaxFramesPerPoll = 256;
@@ -26,6 +26,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
     private readonly ArpCache _arp;
     private readonly Ipv4Reassembler _reassembler;
     private readonly IcmpErrorPolicy _icmpErrors;
+    private readonly NeighborCacheOptions _neighborOptions;
     private readonly ILogger _logger;
     private readonly ReassemblyTimeoutHandler _onReassemblyTimeout;
     private ushort _nextIdentification;
@@ -57,7 +58,19 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         _reassembler = new Ipv4Reassembler(options.Reassembly);
         _icmpErrors = new IcmpErrorPolicy(options.IcmpErrorsPerSecond, options.IcmpErrorBurst);
         _onReassemblyTimeout = OnReassemblyTimeout;
+        _neighborOptions = options.NeighborCache;
+        _ndp = new NeighborCache(options.NeighborCache);
         SetAddress(options.Address);
+        Ipv6Enabled = options.Ipv6Enabled;
+        if (Ipv6Enabled)
+        {
+            LinkLocalAddress = Ipv6Address.LinkLocalFromMac(HardwareAddress);
+            AddIpv6Address(new Ipv6Cidr(LinkLocalAddress.Value, Ipv6Address.InterfaceIdentifierLength));
+            foreach (Ipv6Cidr cidr in options.Ipv6Addresses)
+            {
+                AddIpv6Address(cidr);
+            }
+        }
     }
 
     /// <summary>The interface's MAC address.</summary>
@@ -150,6 +163,8 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         }
         SendAnnouncements(now);
         _arp.Poll(now, this);
+        RunDuplicateAddressDetection(now);
+        _ndp.Poll(now, this);
         Counters.DroppedFragments += _reassembler.Expire(now, _onReassemblyTimeout);
         AbortLingering(now);
         progress |= DispatchSockets(now);
@@ -170,6 +185,8 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
         next = Instant.Min(next, TcpPollAt(now));
         next = Instant.Min(next, LingerPollAt());
         next = Instant.Min(next, _arp.PollAt());
+        next = Instant.Min(next, _ndp.PollAt());
+        next = Instant.Min(next, DadPollAt(now));
         next = Instant.Min(next, _reassembler.PollAt());
         if (_announcementsLeft > 0)
         {
@@ -185,6 +202,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
     public void Dispose()
     {
         _arp.Clear();
+        _ndp.Clear();
         _device.Dispose();
     }
 
@@ -204,7 +222,7 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
             return;
         }
         EthernetAddress destination = frame.Destination;
-        if (destination != HardwareAddress && !destination.IsBroadcast)
+        if (destination != HardwareAddress && !destination.IsBroadcast && !IsJoinedMulticastMac(destination))
         {
             Counters.DroppedNotForUs++;
             return;
@@ -218,6 +236,9 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
                 break;
             case EtherType.Ipv4:
                 ProcessIpv4(now, frame.Payload, linkBroadcast: destination.IsBroadcast, fromLink: true, checksumVerified);
+                break;
+            case EtherType.Ipv6 when Ipv6Enabled:
+                ProcessIpv6(now, frame.Payload, linkMulticast: destination.IsMulticast);
                 break;
             default:
                 if (!raw)
@@ -254,5 +275,14 @@ public sealed partial class Interface : IArpCacheHost, IDisposable
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Neighbour {Address} did not answer ARP; dropping a parked packet")]
         public static partial void NeighborUnreachable(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "IPv6 address {Address} assigned after duplicate address detection")]
+        public static partial void Ipv6AddressAssigned(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "IPv6 address {Address} is a duplicate on the link; it is not used")]
+        public static partial void DuplicateIpv6Address(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Another node advertises our IPv6 address {Address}")]
+        public static partial void Ipv6AddressClaimed(ILogger logger, string address);
     }
 }

@@ -33,7 +33,7 @@ public sealed class InterfaceCounters
     /// <summary>Dropped: an IPv4 header, ICMP or UDP checksum was wrong.</summary>
     public long DroppedBadChecksum { get; internal set; }
 
-    /// <summary>Dropped: an EtherType the stack does not speak (IPv6 among them).</summary>
+    /// <summary>Dropped: an EtherType the stack does not speak (IPv6 among them when it is turned off).</summary>
     public long DroppedUnknownEtherType { get; internal set; }
 
     /// <summary>Dropped: an IPv4 protocol with neither a handler nor a raw socket (answered with protocol unreachable).</summary>
@@ -129,6 +129,21 @@ public sealed class InterfaceCounters
     /// <summary>Fragments sent for datagrams larger than the MTU.</summary>
     public long FragmentsSent { get; internal set; }
 
+    /// <summary>Dropped: an IPv6 extension header chain refused (RFC 8200 §4: truncated, too long, bad options, routing type 0, bad fragment header).</summary>
+    public long DroppedExtensionHeaders { get; internal set; }
+
+    /// <summary>Dropped: a neighbor discovery message failing RFC 4861's validation (§6.1, §7.1: hop limit not 255, code not 0, bad length or options).</summary>
+    public long DroppedNdpInvalid { get; internal set; }
+
+    /// <summary>Neighbor solicitations sent: address resolution, probes and duplicate address detection.</summary>
+    public long NeighborSolicitationsSent { get; internal set; }
+
+    /// <summary>Neighbor advertisements sent in answer to solicitations for our addresses.</summary>
+    public long NeighborAdvertisementsSent { get; internal set; }
+
+    /// <summary>Tentative IPv6 addresses found in use by another node (RFC 4862 §5.4.5) and never used.</summary>
+    public long DuplicateAddressesDetected { get; internal set; }
+
     /// <summary>Every counter by name, for printing.</summary>
     public IEnumerable<KeyValuePair<string, long>> All()
     {
@@ -168,6 +183,11 @@ public sealed class InterfaceCounters
         yield return new(nameof(IcmpErrorsRateLimited), IcmpErrorsRateLimited);
         yield return new(nameof(DatagramsReassembled), DatagramsReassembled);
         yield return new(nameof(FragmentsSent), FragmentsSent);
+        yield return new(nameof(DroppedExtensionHeaders), DroppedExtensionHeaders);
+        yield return new(nameof(DroppedNdpInvalid), DroppedNdpInvalid);
+        yield return new(nameof(NeighborSolicitationsSent), NeighborSolicitationsSent);
+        yield return new(nameof(NeighborAdvertisementsSent), NeighborAdvertisementsSent);
+        yield return new(nameof(DuplicateAddressesDetected), DuplicateAddressesDetected);
     }
 
     /// <summary>Dropped for a source address no host can have (RFC 1122 §3.2.1.3): the sum of the <c>DroppedSource…</c> address reasons.</summary>
@@ -177,5 +197,5 @@ public sealed class InterfaceCounters
     /// <summary>Sum of every <c>Dropped…</c> counter.</summary>
     public long TotalDropped => DroppedMalformed + DroppedBadChecksum + DroppedUnknownEtherType + DroppedUnknownProtocol
         + DroppedNotForUs + DroppedInvalidSource + DroppedSourceRouted + DroppedNoSocket + DroppedQueueFull + DroppedNeighborUnreachable + DroppedNeighborQueueFull
-        + DroppedNoRoute + DroppedTooBig + DroppedTransmitFailed + DroppedFragments;
+        + DroppedNoRoute + DroppedTooBig + DroppedTransmitFailed + DroppedFragments + DroppedExtensionHeaders + DroppedNdpInvalid;
 }
