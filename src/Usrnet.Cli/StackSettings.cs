@@ -29,6 +29,9 @@ public sealed record StackSettings(
     /// <summary>What the command's lines on stderr start with, <c>usrnet: ping: </c> (<see cref="CommandLine.Prefix"/>).</summary>
     public string MessagePrefix { get; init; } = "usrnet: ";
 
+    /// <summary>Speak IPv6 too (<c>usrnet up --ipv6</c>): a link-local address from the MAC, neighbour discovery, ICMPv6.</summary>
+    public bool Ipv6 { get; init; }
+
     /// <summary>Where the stack logs: the console on stderr with <see cref="Verbose"/>, else nowhere (null).</summary>
     public ILoggerFactory? LoggerFactory => CliLogging.For(Verbose);
 
@@ -41,5 +44,6 @@ public sealed record StackSettings(
         HardwareAddress = Mac,
         Address = withAddress ? Address : null,
         Gateway = withAddress ? Gateway : null,
+        Ipv6Enabled = Ipv6,
     };
 }

@@ -17,15 +17,19 @@ internal static class UpCommand
     {
         StackOptions stack = new();
         Option<bool> dhcp = new("--dhcp") { Description = "get the address and gateway by DHCP instead of --ip and --gateway, and release them on exit" };
+        Option<bool> ipv6 = new("--ipv6")
+        {
+            Description = "speak IPv6 too: a link-local address from the MAC (modified EUI-64) after duplicate address detection, answering neighbour solicitations and ping -6",
+        };
         Option<string?> hostName = new("--hostname") { Description = "with --dhcp: host name to send to the server (option 12)", HelpName = "NAME" };
         Command command = new("up", "Bring the stack up on the tap and answer ARP, ping and traceroute until interrupted; print counters on exit")
         {
-            dhcp, hostName,
+            dhcp, hostName, ipv6,
         };
         stack.AddTo(command);
         command.SetAction(parse =>
         {
-            StackSettings settings = stack.Read(parse);
+            StackSettings settings = stack.Read(parse) with { Ipv6 = parse.GetValue(ipv6) };
             if (!parse.GetValue(dhcp))
             {
                 if (parse.GetValue(hostName) is not null)
@@ -35,6 +39,10 @@ internal static class UpCommand
                 using StackHost host = StackHost.Start(settings);
                 string via = settings.Gateway is { } g ? $", via {g}" : "";
                 Console.WriteLine($"{Readiness.Up(settings.Address, settings.TapName)}{via}, MAC {settings.Mac}; Ctrl-C to stop");
+                if (host.Interface.LinkLocalAddress is { } linkLocal)
+                {
+                    Console.WriteLine($"usrnet: IPv6 link-local {linkLocal}%{settings.TapName} (in use once duplicate address detection passes, 1 s)");
+                }
                 Console.Out.Flush();
                 host.RunUntil(() => false);
                 PrintCounters(host.Interface.Counters, Console.Out);
