@@ -52,6 +52,22 @@ internal sealed class Ipv6Peer : IDisposable
         return Drain();
     }
 
+    /// <summary>Sends a frame to the stack, polls it, and drops what it sent; returns how many frames, allocating nothing itself.</summary>
+    public int Bounce(ReadOnlySpan<byte> frame)
+    {
+        PacketBuffer buffer = PacketBuffer.Rent(frame.Length);
+        frame.CopyTo(buffer.Span);
+        Assert.True(_peer.Transmit(Now, buffer));
+        Stack.Poll(Now);
+        int count = 0;
+        while (_peer.Receive(Now) is { } sent)
+        {
+            sent.Dispose();
+            count++;
+        }
+        return count;
+    }
+
     /// <summary>Polls the stack at <see cref="Now"/> and returns what it sent.</summary>
     public List<byte[]> PollAndDrain()
     {
