@@ -24,22 +24,21 @@ namespace Usrnet.Iface;
 public sealed class ArpCache
 {
     private readonly ArpCacheOptions _options;
-    private readonly Dictionary<Ipv4Address, Entry> _entries = [];
-    private readonly List<Ipv4Address> _scratch = [];
+    private readonly NeighborTable<Ipv4Address, Entry> _table = new();
 
     /// <summary>Creates an empty cache.</summary>
     internal ArpCache(ArpCacheOptions? options = null) => _options = options ?? new ArpCacheOptions();
 
     /// <summary>Number of entries, resolved or not.</summary>
-    public int Count => _entries.Count;
+    public int Count => _table.Entries.Count;
 
     /// <summary>Number of frames parked while their neighbours resolve.</summary>
-    public int ParkedCount { get; private set; }
+    public int ParkedCount => _table.ParkedCount;
 
     /// <summary>The MAC of <paramref name="address"/> if it is known and fresh.</summary>
     public bool TryLookup(Ipv4Address address, Instant now, out EthernetAddress hardwareAddress)
     {
-        if (_entries.TryGetValue(address, out Entry? e) && e.State == EntryState.Resolved && now < e.ExpiresAt)
+        if (_table.Entries.TryGetValue(address, out Entry? e) && e.State == EntryState.Resolved && now < e.ExpiresAt)
         {
             hardwareAddress = e.HardwareAddress;
             return true;
@@ -50,7 +49,7 @@ public sealed class ArpCache
 
     /// <summary>Every resolved entry that is still fresh, for display.</summary>
     public IEnumerable<(Ipv4Address Address, EthernetAddress HardwareAddress)> ResolvedEntries(Instant now) =>
-        _entries.Where(kv => kv.Value.State == EntryState.Resolved && now < kv.Value.ExpiresAt)
+        _table.Entries.Where(kv => kv.Value.State == EntryState.Resolved && now < kv.Value.ExpiresAt)
                 .Select(kv => (kv.Key, kv.Value.HardwareAddress)).ToList();
 
     /// <summary>
@@ -64,22 +63,21 @@ public sealed class ArpCache
         {
             return;
         }
-        if (!_entries.TryGetValue(address, out Entry? e))
+        if (!_table.Entries.TryGetValue(address, out Entry? e))
         {
             if (!create || !MakeRoom(now))
             {
                 return;
             }
             e = new Entry();
-            _entries[address] = e;
+            _table.Entries[address] = e;
         }
         e.State = EntryState.Resolved;
         e.HardwareAddress = hardwareAddress;
         e.ExpiresAt = now + _options.EntryLifetime;
         e.RequestsSent = 0;
-        while (e.Parked.TryDequeue(out PacketBuffer? frame))
+        while (_table.TryUnpark(e, out PacketBuffer? frame))
         {
-            ParkedCount--;
             host.TransmitParked(now, hardwareAddress, frame);
         }
     }
@@ -95,7 +93,7 @@ public sealed class ArpCache
             host.TransmitParked(now, mac, frame);
             return;
         }
-        if (!_entries.TryGetValue(address, out Entry? e))
+        if (!_table.Entries.TryGetValue(address, out Entry? e))
         {
             if (!MakeRoom(now))
             {
@@ -103,7 +101,7 @@ public sealed class ArpCache
                 return;
             }
             e = new Entry { State = EntryState.Failed };
-            _entries[address] = e;
+            _table.Entries[address] = e;
         }
         if (e.State == EntryState.Resolved)
         {
@@ -135,7 +133,7 @@ public sealed class ArpCache
             e.RequestsSent = 0;
             e.NextRequestAt = now;
         }
-        ParkedCount = ParkedFrames.Park(e.Parked, frame, ParkedCount, _options.MaxParkedPerEntry, _options.MaxParkedTotal, host);
+        _table.Park(e, frame, _options.MaxParkedPerEntry, _options.MaxParkedTotal, host);
         if (e.NextRequestAt <= now)
         {
             SendRequest(now, address, e, host);
@@ -145,25 +143,16 @@ public sealed class ArpCache
     /// <summary>Sends due requests and gives up on addresses that did not answer.</summary>
     internal void Poll(Instant now, IArpCacheHost host)
     {
-        _scratch.Clear();
-        foreach ((Ipv4Address address, Entry e) in _entries)
+        foreach (Ipv4Address address in _table.Due(now, static (e, now) => e.State is EntryState.Resolving or EntryState.Probing && e.NextRequestAt <= now))
         {
-            if (e.State is EntryState.Resolving or EntryState.Probing && e.NextRequestAt <= now)
-            {
-                _scratch.Add(address);
-            }
-        }
-        foreach (Ipv4Address address in _scratch)
-        {
-            Entry e = _entries[address];
+            Entry e = _table.Entries[address];
             if (e.RequestsSent >= _options.MaxRequests)
             {
                 // Resolving: give up and tell the senders. Probing: the neighbour is gone; new traffic resolves anew.
                 e.State = EntryState.Failed;
                 e.NextRequestAt = now + _options.RequestInterval; // no new resolution for one interval
-                while (e.Parked.TryDequeue(out PacketBuffer? frame))
+                while (_table.TryUnpark(e, out PacketBuffer? frame))
                 {
-                    ParkedCount--;
                     host.NeighborUnreachable(now, frame);
                 }
             }
@@ -178,7 +167,7 @@ public sealed class ArpCache
     internal Instant? PollAt()
     {
         Instant? next = null;
-        foreach (Entry e in _entries.Values)
+        foreach (Entry e in _table.Entries.Values)
         {
             if (e.State is EntryState.Resolving or EntryState.Probing)
             {
@@ -191,12 +180,7 @@ public sealed class ArpCache
     /// <summary>Drops every entry and parked frame (e.g. when the interface's address changes).</summary>
     internal void Clear()
     {
-        foreach (Entry e in _entries.Values)
-        {
-            ParkedFrames.DisposeAll(e.Parked);
-        }
-        ParkedCount = 0;
-        _entries.Clear();
+        _table.Clear();
     }
 
     private void SendRequest(Instant now, Ipv4Address address, Entry e, IArpCacheHost host)
@@ -208,14 +192,14 @@ public sealed class ArpCache
 
     private bool MakeRoom(Instant now)
     {
-        if (_entries.Count < _options.MaxEntries)
+        if (_table.Entries.Count < _options.MaxEntries)
         {
             return true;
         }
         // Evict, in order of preference: an expired or failed entry, else the resolved entry closest to expiry.
         Ipv4Address? victim = null;
         Instant victimExpiry = default;
-        foreach ((Ipv4Address address, Entry e) in _entries)
+        foreach ((Ipv4Address address, Entry e) in _table.Entries)
         {
             if (e.State == EntryState.Failed || (e.State is EntryState.Resolved or EntryState.Probing && e.ExpiresAt <= now))
             {
@@ -232,7 +216,7 @@ public sealed class ArpCache
         {
             return false; // every entry is resolving: refuse rather than grow
         }
-        _entries.Remove(victim.Value);
+        _table.Entries.Remove(victim.Value);
         return true;
     }
 
@@ -244,13 +228,12 @@ public sealed class ArpCache
         Probing,
     }
 
-    private sealed class Entry
+    private sealed class Entry : NeighborTable<Ipv4Address, Entry>.ParkingEntry
     {
         public EntryState State;
         public EthernetAddress HardwareAddress;
         public Instant ExpiresAt;
         public Instant NextRequestAt;
         public int RequestsSent;
-        public readonly Queue<PacketBuffer> Parked = new();
     }
 }

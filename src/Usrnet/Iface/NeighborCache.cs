@@ -19,26 +19,25 @@ namespace Usrnet.Iface;
 public sealed class NeighborCache
 {
     private readonly NeighborCacheOptions _options;
-    private readonly Dictionary<Ipv6Address, Entry> _entries = [];
-    private readonly List<Ipv6Address> _scratch = [];
+    private readonly NeighborTable<Ipv6Address, Entry> _table = new();
 
     /// <summary>Creates an empty cache.</summary>
     internal NeighborCache(NeighborCacheOptions? options = null) => _options = options ?? new NeighborCacheOptions();
 
     /// <summary>Number of entries, in any state.</summary>
-    public int Count => _entries.Count;
+    public int Count => _table.Entries.Count;
 
     /// <summary>Number of frames parked while their neighbours resolve.</summary>
-    public int ParkedCount { get; private set; }
+    public int ParkedCount => _table.ParkedCount;
 
     /// <summary>The state of the entry for <paramref name="address"/> at <paramref name="now"/>, or null when there is none.</summary>
     public NeighborState? StateOf(Ipv6Address address, Instant now) =>
-        _entries.TryGetValue(address, out Entry? e) ? Age(e, now) : null;
+        _table.Entries.TryGetValue(address, out Entry? e) ? Age(e, now) : null;
 
     /// <summary>The MAC of <paramref name="address"/> when the entry has one (any state but INCOMPLETE).</summary>
     public bool TryLookup(Ipv6Address address, out EthernetAddress hardwareAddress)
     {
-        if (_entries.TryGetValue(address, out Entry? e) && e.State != NeighborState.Incomplete)
+        if (_table.Entries.TryGetValue(address, out Entry? e) && e.State != NeighborState.Incomplete)
         {
             hardwareAddress = e.HardwareAddress;
             return true;
@@ -53,7 +52,7 @@ public sealed class NeighborCache
     /// </summary>
     internal void Send(Instant now, Ipv6Address address, PacketBuffer frame, INeighborCacheHost host)
     {
-        if (!_entries.TryGetValue(address, out Entry? e))
+        if (!_table.Entries.TryGetValue(address, out Entry? e))
         {
             if (!MakeRoom(now))
             {
@@ -61,7 +60,7 @@ public sealed class NeighborCache
                 return;
             }
             e = new Entry { State = NeighborState.Incomplete, NextTimerAt = now };
-            _entries[address] = e;
+            _table.Entries[address] = e;
         }
         if (Age(e, now) == NeighborState.Stale)
         {
@@ -74,7 +73,7 @@ public sealed class NeighborCache
             host.TransmitParkedIpv6(now, e.HardwareAddress, frame);
             return;
         }
-        ParkedCount = ParkedFrames.Park(e.Parked, frame, ParkedCount, _options.MaxParkedPerEntry, _options.MaxParkedTotal, host);
+        _table.Park(e, frame, _options.MaxParkedPerEntry, _options.MaxParkedTotal, host);
         if (e.SolicitationsSent == 0)
         {
             Solicit(now, address, e, host);
@@ -87,7 +86,7 @@ public sealed class NeighborCache
     /// </summary>
     internal void Advertised(Instant now, Ipv6Address target, EthernetAddress? linkLayer, bool solicited, bool @override, INeighborCacheHost host)
     {
-        if (!_entries.TryGetValue(target, out Entry? e))
+        if (!_table.Entries.TryGetValue(target, out Entry? e))
         {
             return;
         }
@@ -135,14 +134,14 @@ public sealed class NeighborCache
         {
             return;
         }
-        if (!_entries.TryGetValue(address, out Entry? e))
+        if (!_table.Entries.TryGetValue(address, out Entry? e))
         {
             if (!MakeRoom(now))
             {
                 return;
             }
             e = new Entry { State = NeighborState.Stale, HardwareAddress = linkLayer };
-            _entries[address] = e;
+            _table.Entries[address] = e;
             return;
         }
         if (e.State == NeighborState.Incomplete || e.HardwareAddress != linkLayer)
@@ -154,17 +153,9 @@ public sealed class NeighborCache
     /// <summary>Sends due solicitations, moves DELAY to PROBE, and deletes entries whose neighbour did not answer.</summary>
     internal void Poll(Instant now, INeighborCacheHost host)
     {
-        _scratch.Clear();
-        foreach ((Ipv6Address address, Entry e) in _entries)
+        foreach (Ipv6Address address in _table.Due(now, static (e, now) => HasTimer(e) && e.NextTimerAt <= now))
         {
-            if (HasTimer(e) && e.NextTimerAt <= now)
-            {
-                _scratch.Add(address);
-            }
-        }
-        foreach (Ipv6Address address in _scratch)
-        {
-            Entry e = _entries[address];
+            Entry e = _table.Entries[address];
             if (e.State == NeighborState.Delay)
             {
                 // §7.3.3: no confirmation within DELAY_FIRST_PROBE_TIME: probe with unicast solicitations.
@@ -187,7 +178,7 @@ public sealed class NeighborCache
     internal Instant? PollAt()
     {
         Instant? next = null;
-        foreach (Entry e in _entries.Values)
+        foreach (Entry e in _table.Entries.Values)
         {
             if (HasTimer(e))
             {
@@ -200,12 +191,7 @@ public sealed class NeighborCache
     /// <summary>Drops every entry and parked frame.</summary>
     internal void Clear()
     {
-        foreach (Entry e in _entries.Values)
-        {
-            ParkedFrames.DisposeAll(e.Parked);
-        }
-        ParkedCount = 0;
-        _entries.Clear();
+        _table.Clear();
     }
 
     private static bool HasTimer(Entry e) => e.State is NeighborState.Incomplete or NeighborState.Delay or NeighborState.Probe;
@@ -226,9 +212,8 @@ public sealed class NeighborCache
         e.State = state;
         e.SolicitationsSent = 0;
         e.ReachableUntil = now + _options.ReachableTime;
-        while (e.Parked.TryDequeue(out PacketBuffer? frame))
+        while (_table.TryUnpark(e, out PacketBuffer? frame))
         {
-            ParkedCount--;
             host.TransmitParkedIpv6(now, mac, frame);
         }
     }
@@ -243,24 +228,23 @@ public sealed class NeighborCache
     private void Fail(Instant now, Ipv6Address address, Entry e, INeighborCacheHost host)
     {
         // §7.3.3: resolution or probing failed: delete the entry and report the parked packets (§7.2.2 ICMP unreachable).
-        _entries.Remove(address);
-        while (e.Parked.TryDequeue(out PacketBuffer? frame))
+        _table.Entries.Remove(address);
+        while (_table.TryUnpark(e, out PacketBuffer? frame))
         {
-            ParkedCount--;
             host.Ipv6NeighborUnreachable(now, frame);
         }
     }
 
     private bool MakeRoom(Instant now)
     {
-        if (_entries.Count < _options.MaxEntries)
+        if (_table.Entries.Count < _options.MaxEntries)
         {
             return true;
         }
         // Evict a STALE entry, else the REACHABLE one closest to going stale; never one that is resolving.
         Ipv6Address? victim = null;
         Instant victimUntil = default;
-        foreach ((Ipv6Address address, Entry e) in _entries)
+        foreach ((Ipv6Address address, Entry e) in _table.Entries)
         {
             NeighborState state = Age(e, now);
             if (state == NeighborState.Stale)
@@ -278,17 +262,16 @@ public sealed class NeighborCache
         {
             return false;
         }
-        _entries.Remove(victim.Value);
+        _table.Entries.Remove(victim.Value);
         return true;
     }
 
-    private sealed class Entry
+    private sealed class Entry : NeighborTable<Ipv6Address, Entry>.ParkingEntry
     {
         public NeighborState State;
         public EthernetAddress HardwareAddress;
         public Instant ReachableUntil;
         public Instant NextTimerAt;
         public int SolicitationsSent;
-        public readonly Queue<PacketBuffer> Parked = new();
     }
 }
