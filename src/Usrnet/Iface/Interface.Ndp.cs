@@ -179,6 +179,10 @@ public sealed partial class Interface
                 continue;
             }
             Ipv6Address group = Ipv6Address.SolicitedNode(slot.Cidr.Address);
+            if (slot.DadSolicitationsSent == 0)
+            {
+                SendMldReport(now, group);
+            }
             PacketBuffer frame = RentIpv6(NdpWriter.MaxLength, out Span<byte> message);
             int length = NdpWriter.WriteNeighborSolicitation(message, Ipv6Address.Unspecified, group, slot.Cidr.Address, sourceLinkLayer: null);
             Counters.NeighborSolicitationsSent++;
@@ -186,6 +190,22 @@ public sealed partial class Interface
             slot.DadTimerAt = now + _neighborOptions.RetransTimer;
             SendNdp(now, Ipv6Address.Unspecified, group, frame, length, EthernetAddress.FromIpv6Multicast(group));
         }
+    }
+
+    /// <summary>
+    /// Announces that we listen to <paramref name="group"/>: one MLDv2 report with a CHANGE_TO_EXCLUDE record and
+    /// no sources (RFC 3810 §6.1), from :: while no link-local address is preferred (§5.2.13), before the DAD
+    /// solicitation that needs the group (RFC 4862 §5.4.2), so a snooping switch lets the answer through. Sent
+    /// once, without §6.1's Robustness Variable retransmissions; queries are not answered yet.
+    /// </summary>
+    private void SendMldReport(Instant now, Ipv6Address group)
+    {
+        Ipv6Address source = LinkLocalAddress is { } linkLocal && FindSlot(linkLocal) is { State: Ipv6AddressState.Preferred } ? linkLocal : Ipv6Address.Unspecified;
+        PacketBuffer frame = PacketBuffer.Rent(EthernetHeader.Length + MldV2Report.Overhead + MldV2Report.RecordLength);
+        int length = MldV2Report.WritePacket(frame.Span[EthernetHeader.Length..], source, new ReadOnlySpan<Ipv6Address>(in group), MldV2RecordType.ChangeToExclude);
+        frame.SetLength(EthernetHeader.Length + length);
+        Counters.MldReportsSent++;
+        RouteIpv6(now, Ipv6Address.AllMldv2Routers, frame);
     }
 
     /// <summary>When duplicate address detection next has work.</summary>

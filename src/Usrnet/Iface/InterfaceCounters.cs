@@ -141,6 +141,9 @@ public sealed class InterfaceCounters
     /// <summary>Neighbor advertisements sent in answer to solicitations for our addresses.</summary>
     public long NeighborAdvertisementsSent { get; internal set; }
 
+    /// <summary>MLDv2 reports sent for the solicited-node groups joined (RFC 3810 §6.1).</summary>
+    public long MldReportsSent { get; internal set; }
+
     /// <summary>Tentative IPv6 addresses found in use by another node (RFC 4862 §5.4.5) and never used.</summary>
     public long DuplicateAddressesDetected { get; internal set; }
 
@@ -188,6 +191,7 @@ public sealed class InterfaceCounters
         yield return new(nameof(NeighborSolicitationsSent), NeighborSolicitationsSent);
         yield return new(nameof(NeighborAdvertisementsSent), NeighborAdvertisementsSent);
         yield return new(nameof(DuplicateAddressesDetected), DuplicateAddressesDetected);
+        yield return new(nameof(MldReportsSent), MldReportsSent);
     }
 
     /// <summary>Dropped for a source address no host can have (RFC 1122 §3.2.1.3): the sum of the <c>DroppedSource…</c> address reasons.</summary>

@@ -23,7 +23,10 @@ public sealed class DuplicateAddressDetectionTests : IDisposable
     public void OneSolicitationFromTheUnspecifiedAddressThenTheAddressIsPreferredAfterOneSecond()
     {
         Assert.Equal(_link.Now, _link.Stack.PollAt(_link.Now));
-        byte[] ns = Assert.Single(_link.PollAndDrain());
+        List<byte[]> sent = _link.PollAndDrain();
+        Assert.Equal(2, sent.Count);
+        AssertMldReportJoins(sent[0], Ipv6Address.SolicitedNode(StackLinkLocal));
+        byte[] ns = sent[1];
         Ipv6Header ip = Header(ns);
         Assert.Equal(Ipv6Address.Unspecified, ip.Source);
         Assert.Equal(Ipv6Address.SolicitedNode(StackLinkLocal), ip.Destination);
@@ -78,7 +81,7 @@ public sealed class DuplicateAddressDetectionTests : IDisposable
     {
         using var link = new Ipv6Peer(new InterfaceOptions { Ipv6Addresses = [Ipv6Cidr.Parse("fd00:0:0:1::102/64")] });
         List<byte[]> sent = link.PollAndDrain();
-        Assert.Equal(2, sent.Count);
+        Assert.Equal(4, sent.Count); // a report and a solicitation for each address
         Assert.Contains(sent, f => Header(f).Destination == Ipv6Address.SolicitedNode(Parse("fd00:0:0:1::102")));
         link.Now += TimeSpan.FromSeconds(1);
         link.PollAndDrain();
@@ -91,6 +94,23 @@ public sealed class DuplicateAddressDetectionTests : IDisposable
         _link.PollAndDrain();
         Assert.Empty(_link.Exchange(EchoRequest(PeerLinkLocal, StackLinkLocal)));
         Assert.Equal(1, _link.Stack.Counters.DroppedNotForUs);
+    }
+
+    /// <summary>RFC 3810 §5.2: from :: (no address is preferred yet), hop limit 1, a router alert, one CHANGE_TO_EXCLUDE record.</summary>
+    private static void AssertMldReportJoins(byte[] frame, Ipv6Address group)
+    {
+        Ipv6Header ip = Header(frame);
+        Assert.Equal((Ipv6Address.Unspecified, Ipv6Address.AllMldv2Routers, (byte)1), (ip.Source, ip.Destination, ip.HopLimit));
+        Assert.Equal(EthernetAddress.FromIpv6Multicast(Ipv6Address.AllMldv2Routers), Destination(frame));
+        Assert.True(Ipv6Packet.TryCreate(frame.AsSpan(EthernetHeader.Length), out Ipv6Packet packet));
+        Ipv6HeaderChain chain = Ipv6HeaderChain.Walk(packet);
+        Assert.True(chain.HasRouterAlert);
+        ReadOnlySpan<byte> report = packet.Buffer[chain.UpperLayerOffset..];
+        Assert.True(IcmpV6Message.TryParse(report, ip.Source, ip.Destination, out IcmpV6Message icmp));
+        Assert.Equal(IcmpV6Type.MulticastListenerReportV2, icmp.Type);
+        Assert.Equal(1, report[7]);
+        Assert.Equal((byte)MldV2RecordType.ChangeToExclude, report[MldV2Report.ReportHeaderLength]);
+        Assert.Equal(group, Ipv6Address.Read(report[(MldV2Report.ReportHeaderLength + 4)..]));
     }
 
     private void AssertDuplicatedAndUnused()
