@@ -6,6 +6,7 @@ namespace Usrnet.Iface;
 public sealed partial class Interface
 {
     private readonly NeighborCache _ndp;
+    private readonly Ipv6Reassembler _reassembler6;
     private readonly List<Ipv6Slot> _ipv6 = [];
 
     /// <summary>Whether the interface speaks IPv6; when off, IPv6 frames count as an unknown EtherType.</summary>
@@ -63,6 +64,11 @@ public sealed partial class Interface
             return;
         }
         Ipv6HeaderChain chain = Ipv6HeaderChain.Walk(ip);
+        if (chain.Error == Ipv6ChainError.None && chain.IsFragment)
+        {
+            ReassembleIpv6(now, ip, chain, linkMulticast);
+            return;
+        }
         if (chain.Error != Ipv6ChainError.None)
         {
             Counters.DroppedExtensionHeaders++;
@@ -71,11 +77,6 @@ public sealed partial class Interface
                 SendIcmpV6Error(now, ip, upper: null, upperOffset: 0, linkMulticast,
                     IcmpV6Message.ParameterProblem(chain.ParameterProblemCode, (uint)chain.ParameterProblemPointer));
             }
-            return;
-        }
-        if (chain.IsFragment)
-        {
-            Counters.DroppedFragments++; // reassembly of IPv6 fragments is not implemented
             return;
         }
         Span<byte> upper = ip.Buffer[chain.UpperLayerOffset..];
@@ -119,6 +120,33 @@ public sealed partial class Interface
         }
         Counters.DroppedNoSocket++;
         SendIcmpV6Error(now, ip, IpProtocol.Udp, offset, linkMulticast, IcmpV6Message.DestinationUnreachable(IcmpV6Unreachable.Port));
+    }
+
+    /// <summary>
+    /// Reassembles a fragment (RFC 8200 §4.5) and, once the packet is whole, processes it as if it had arrived
+    /// so. A reassembly timeout drops the partial packet without Time Exceeded for now.
+    /// </summary>
+    private void ReassembleIpv6(Instant now, in Ipv6Packet ip, in Ipv6HeaderChain chain, bool linkMulticast)
+    {
+        Ipv6Reassembler.Outcome outcome = _reassembler6.Add(now, ip, chain, out PacketBuffer? datagram, out int evicted, out IcmpV6Message problem);
+        Counters.DroppedFragments += evicted;
+        switch (outcome)
+        {
+            case Ipv6Reassembler.Outcome.Dropped:
+                Counters.DroppedFragments++;
+                break;
+            case Ipv6Reassembler.Outcome.ParameterProblem:
+                Counters.DroppedFragments++;
+                SendIcmpV6Error(now, ip, upper: null, upperOffset: 0, linkMulticast, problem);
+                break;
+            case Ipv6Reassembler.Outcome.Complete when datagram is not null:
+                using (datagram)
+                {
+                    Counters.DatagramsReassembled++;
+                    ProcessIpv6(now, datagram.Span, linkMulticast);
+                }
+                break;
+        }
     }
 
     /// <summary>RFC 8200 §4.7: Next Header 59, nothing follows the header.</summary>

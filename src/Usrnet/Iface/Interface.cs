@@ -60,6 +60,7 @@ public sealed partial class Interface : IArpCacheHost, INeighborCacheHost, IDisp
         _onReassemblyTimeout = OnReassemblyTimeout;
         _neighborOptions = options.NeighborCache;
         _ndp = new NeighborCache(options.NeighborCache);
+        _reassembler6 = new Ipv6Reassembler(options.Reassembly);
         SetAddress(options.Address);
         Ipv6Enabled = options.Ipv6Enabled;
         if (Ipv6Enabled)
@@ -166,6 +167,7 @@ public sealed partial class Interface : IArpCacheHost, INeighborCacheHost, IDisp
         RunDuplicateAddressDetection(now);
         _ndp.Poll(now, this);
         Counters.DroppedFragments += _reassembler.Expire(now, _onReassemblyTimeout);
+        Counters.DroppedFragments += _reassembler6.Expire(now, onTimeout: null);
         AbortLingering(now);
         progress |= DispatchSockets(now);
         return progress;
@@ -188,6 +190,7 @@ public sealed partial class Interface : IArpCacheHost, INeighborCacheHost, IDisp
         next = Instant.Min(next, _ndp.PollAt());
         next = Instant.Min(next, DadPollAt(now));
         next = Instant.Min(next, _reassembler.PollAt());
+        next = Instant.Min(next, _reassembler6.PollAt());
         if (_announcementsLeft > 0)
         {
             next = Instant.Min(next, _nextAnnouncement ?? now);
